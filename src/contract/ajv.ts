@@ -1,0 +1,69 @@
+/**
+ * The one Ajv configuration of the service: JSON Schema draft 2020-12 (the dialect of OpenAPI 3.1, §4.8.24)
+ * with `ajv-formats`, so that type arrays, `{}` schemas and `format` (e.g. `uri`) are enforced as written.
+ */
+import { Ajv2020, type Options } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** OpenAPI's own format names (OpenAPI 3.1 §4.2): numeric ranges are checked, the rest are annotations. */
+const OPENAPI_FORMATS = {
+  int32: { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
+  int64: { type: 'number', validate: (n: number) => Number.isInteger(n) },
+  float: { type: 'number', validate: () => true },
+  double: { type: 'number', validate: () => true },
+  byte: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+  binary: true,
+  password: true,
+} as const;
+
+/** Keywords OpenAPI adds to its schema objects; they annotate and never fail validation. */
+const OPENAPI_KEYWORDS = ['discriminator', 'xml', 'externalDocs', 'example'];
+
+/**
+ * Creates an Ajv 2020 instance. Unknown keywords and unknown formats are compile errors (strict schema mode),
+ * so a typo in `openapi.json` stops the boot instead of silently validating nothing.
+ */
+export function createAjv(options: Options = {}): Ajv2020 {
+  const ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    ...options,
+  });
+  addFormats(ajv);
+  for (const [name, format] of Object.entries(OPENAPI_FORMATS)) ajv.addFormat(name, format);
+  ajv.addVocabulary(OPENAPI_KEYWORDS);
+  return ajv;
+}
+
+/** An Ajv error, reduced to what {@link formatSchemaErrors} reads. */
+export interface SchemaError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly message?: string | undefined;
+  readonly params: Record<string, unknown>;
+}
+
+/**
+ * One readable line per Ajv error, naming the member involved: `registration_endpoint: is not allowed by
+ * openapi.json (additionalProperties: false)`, `/keys/0/n: must be string`.
+ */
+export function formatSchemaErrors(errors: readonly SchemaError[] | null | undefined): string[] {
+  return (errors ?? []).map((error) => {
+    const at = error.instancePath === '' ? '' : error.instancePath;
+    const extra = error.params.additionalProperty;
+    if (error.keyword === 'additionalProperties' && typeof extra === 'string') {
+      return `${at}/${extra}: is not allowed by openapi.json (additionalProperties: false)`;
+    }
+    const missing = error.params.missingProperty;
+    if (error.keyword === 'required' && typeof missing === 'string') {
+      return `${at}/${missing}: is required by openapi.json`;
+    }
+    return `${at === '' ? '(document)' : at}: ${error.message ?? error.keyword}`;
+  });
+}

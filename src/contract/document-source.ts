@@ -1,0 +1,20 @@
+/**
+ * The interface handlers implement. A handler only supplies the data of one document (the key set, the
+ * metadata); serialization, validation against `openapi.json`, ETags and HTTP are the contract layer's job.
+ */
+
+/** A document whose current value can change (keys rotate, configuration reloads). */
+export interface DocumentSource<T> {
+  /**
+   * The document as it is now. Throws an `HttpError` (for example `KeysUnavailableError`) when there is none to
+   * serve; that error is what the endpoint answers until the next change.
+   */
+  current(): T;
+  /** Calls `listener` after every change that may alter {@link DocumentSource.current}; returns an unsubscribe. */
+  subscribe(listener: () => void): () => void;
+}
+
+/** A document that never changes after startup. */
+export function staticSource<T>(value: T): DocumentSource<T> {
+  return { current: () => value, subscribe: () => () => undefined };
+}

@@ -1,0 +1,139 @@
+/**
+ * The service's error classes. Each has a stable `code` from the closed {@link ErrorCode} union, so callers
+ * branch on `code` (or `instanceof`), never on message text. Errors with an HTTP `status` are rendered to clients
+ * as the contract's `ApiErrorResponse` by the one error middleware (`src/http/errors.ts`); the others stop the boot
+ * or a CLI with their message.
+ */
+
+/** Every code an error of this service can carry. */
+export type ErrorCode =
+  | 'ERR_BAD_REQUEST'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_METHOD_NOT_ALLOWED'
+  | 'ERR_KEYS_UNAVAILABLE'
+  | 'ERR_DOCUMENT_UNAVAILABLE'
+  | 'ERR_INTERNAL'
+  | 'ERR_CONFIG_INVALID'
+  | 'ERR_SPEC_INVALID'
+  | 'ERR_HANDLER_MISSING'
+  | 'ERR_KEY_INVALID'
+  | 'ERR_KEYS_DIR'
+  | 'ERR_USAGE';
+
+/** Base class of every error this service raises on purpose. */
+export abstract class ServiceError extends Error {
+  abstract readonly code: ErrorCode;
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/**
+ * An error that is answered to the client. `message` is written for the client and never holds internal text;
+ * `type` is the `ApiErrorResponse.type`, and `detail` an optional structured `ApiErrorResponse.detail`.
+ */
+export abstract class HttpError extends ServiceError {
+  abstract readonly status: number;
+  abstract readonly type: string;
+  readonly detail: unknown;
+  constructor(message: string, detail?: unknown, options?: ErrorOptions) {
+    super(message, options);
+    this.detail = detail;
+  }
+}
+
+/** 400: the request does not satisfy the operation's parameters in `openapi.json`. */
+export class BadRequestError extends HttpError {
+  readonly code = 'ERR_BAD_REQUEST';
+  readonly status = 400;
+  readonly type = 'bad_request';
+}
+
+/** 404: no path of `openapi.json` matches. */
+export class NotFoundError extends HttpError {
+  readonly code = 'ERR_NOT_FOUND';
+  readonly status = 404;
+  readonly type = 'not_found';
+}
+
+/** 405: the path exists in `openapi.json`, the method does not; `allow` becomes the `Allow` header. */
+export class MethodNotAllowedError extends HttpError {
+  readonly code = 'ERR_METHOD_NOT_ALLOWED';
+  readonly status = 405;
+  readonly type = 'method_not_allowed';
+  readonly allow: readonly string[];
+  constructor(method: string, allow: readonly string[]) {
+    super(`Method ${method} is not allowed on this path`, { allow });
+    this.allow = allow;
+  }
+}
+
+/** 500 on the JWKS endpoint: no valid key is published (the contract's "Failed to load keys"). */
+export class KeysUnavailableError extends HttpError {
+  readonly code = 'ERR_KEYS_UNAVAILABLE';
+  readonly status = 500;
+  readonly type = 'server_error';
+  constructor(options?: ErrorOptions) {
+    super('Failed to load keys', undefined, options);
+  }
+}
+
+/** 500: a document has never had a representation that passed validation against `openapi.json`. */
+export class DocumentUnavailableError extends HttpError {
+  readonly code = 'ERR_DOCUMENT_UNAVAILABLE';
+  readonly status = 500;
+  readonly type = 'server_error';
+  constructor(options?: ErrorOptions) {
+    super('The document is temporarily unavailable', undefined, options);
+  }
+}
+
+/** 500 for anything unexpected; the cause is logged, never sent. */
+export class InternalError extends HttpError {
+  readonly code = 'ERR_INTERNAL';
+  readonly status = 500;
+  readonly type = 'server_error';
+  constructor(options?: ErrorOptions) {
+    super('Internal server error', undefined, options);
+  }
+}
+
+/** The configuration (environment, metadata file, flags) is invalid; `problems` lists every problem found. */
+export class ConfigError extends ServiceError {
+  readonly code = 'ERR_CONFIG_INVALID';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** `openapi.json` cannot be loaded, or openapi-backend refused it. */
+export class SpecError extends ServiceError {
+  readonly code = 'ERR_SPEC_INVALID';
+}
+
+/** `openapi.json` has operations that no handler serves; `operations` names them. */
+export class HandlerMissingError extends ServiceError {
+  readonly code = 'ERR_HANDLER_MISSING';
+  readonly operations: readonly string[];
+  constructor(operations: readonly string[]) {
+    super(`openapi.json defines operations with no handler: ${operations.join(', ')}`);
+    this.operations = operations;
+  }
+}
+
+/** A key file was refused; the message names the reason, and `file` the file. */
+export class KeyInvalidError extends ServiceError {
+  readonly code = 'ERR_KEY_INVALID';
+}
+
+/** The keys directory as a whole cannot be read. */
+export class KeysDirError extends ServiceError {
+  readonly code = 'ERR_KEYS_DIR';
+}
+
+/** A command line was not understood. */
+export class UsageError extends ServiceError {
+  readonly code = 'ERR_USAGE';
+}
