@@ -23,18 +23,23 @@ const OPENAPI_FORMATS = {
 const OPENAPI_KEYWORDS = ['discriminator', 'xml', 'externalDocs', 'example'];
 
 /**
+ * Options of every Ajv instance. Strict schema mode makes unknown keywords and formats compile errors; the
+ * strictness rules about types and `required` are off because they reject valid OpenAPI exports.
+ */
+export const AJV_OPTIONS: Options = Object.freeze({
+  allErrors: true,
+  strict: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+});
+
+/**
  * Creates an Ajv 2020 instance. Unknown keywords and unknown formats are compile errors (strict schema mode),
  * so a typo in `openapi.json` stops the boot instead of silently validating nothing.
  */
 export function createAjv(options: Options = {}): Ajv2020 {
-  const ajv = new Ajv2020({
-    allErrors: true,
-    strict: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    ...options,
-  });
+  const ajv = new Ajv2020({ ...AJV_OPTIONS, ...options });
   addFormats(ajv);
   for (const [name, format] of Object.entries(OPENAPI_FORMATS)) ajv.addFormat(name, format);
   ajv.addVocabulary(OPENAPI_KEYWORDS);

@@ -6,7 +6,7 @@
 import { OpenAPIBackend, type Document } from 'openapi-backend';
 import type { Ajv } from 'ajv';
 import { SpecError } from '../errors.js';
-import { createAjv } from './ajv.js';
+import { AJV_OPTIONS, createAjv } from './ajv.js';
 import { assertOpenApi31 } from './definition.js';
 import { withOperationIds, type OpenApiDocument } from './spec.js';
 
@@ -30,6 +30,8 @@ export async function createBackend(document: OpenApiDocument): Promise<Backend>
     definition: withOperationIds(document),
     strict: true,
     validate: true,
+    // openapi-backend defaults Ajv to non-strict; ours must reach every validator it compiles.
+    ajvOpts: AJV_OPTIONS,
     // openapi-backend hands over a draft-07 Ajv; the 2020 instance shares its core API.
     customizeAjv: (_original, options) => createAjv(options) as unknown as Ajv,
   });

@@ -1,0 +1,58 @@
+/**
+ * The handler map: one {@link DocumentSource} per operation of `openapi.json`. Its type comes from `generated/`,
+ * so an operation added to the contract without a handler is a type error; {@link bindHandlers} refuses the same
+ * at startup for the document actually loaded.
+ */
+import type { OperationId, SuccessBody } from '../../generated/operations.js';
+import { HandlerMissingError, InternalError, SpecError } from '../errors.js';
+import type { Contract } from './contract.js';
+import type { DocumentSource } from './document-source.js';
+import { PublishedDocument, type DocumentEvent, type DocumentState } from './representation.js';
+
+/** Every operation's data source, typed from `generated/`. */
+export type Handlers = { readonly [K in OperationId]: DocumentSource<SuccessBody<K>> };
+
+/** The published documents, by operation id. */
+export interface PublishedDocuments {
+  /** The state of an operation's document; every operation of the contract has one. */
+  state(operationId: string): DocumentState;
+  /** Every document, for readiness. */
+  readonly all: readonly PublishedDocument[];
+  /** Stops following the handlers. */
+  close(): void;
+}
+
+/**
+ * Connects each operation of `contract` to its handler: builds and validates the first representation now and
+ * rebuilds on every change. Throws {@link HandlerMissingError} naming operations without a handler, and a
+ * {@link SpecError} for a handler whose operation the loaded document does not define.
+ */
+export function bindHandlers(
+  contract: Contract,
+  handlers: Readonly<Record<string, DocumentSource<unknown>>>,
+  emit: (event: DocumentEvent) => void,
+): PublishedDocuments {
+  const missing = contract.operations.filter((op) => handlers[op.id] === undefined).map((op) => `${op.id} (${op.method.toUpperCase()} ${op.path})`);
+  if (missing.length > 0) throw new HandlerMissingError(missing);
+  const known = new Set(contract.operations.map((op) => op.id));
+  const extra = Object.keys(handlers).filter((id) => !known.has(id));
+  if (extra.length > 0) throw new SpecError(`handlers for operations that ${contract.file} does not define: ${extra.join(', ')}`);
+
+  const byId = new Map<string, PublishedDocument>();
+  const unsubscribes: Array<() => void> = [];
+  for (const operation of contract.operations) {
+    const source = handlers[operation.id] as DocumentSource<unknown>;
+    const document = new PublishedDocument(operation.id, (body) => contract.responseProblems(operation.id, 200, body), emit);
+    const rebuild = (): void => document.rebuild(() => source.current());
+    unsubscribes.push(source.subscribe(rebuild));
+    rebuild();
+    byId.set(operation.id, document);
+  }
+  // Routing only yields operations of this contract, so this answer is unreachable in practice.
+  const missingState: DocumentState = { ok: false, error: new InternalError() };
+  return {
+    state: (operationId) => byId.get(operationId)?.state ?? missingState,
+    all: Object.freeze([...byId.values()]),
+    close: () => unsubscribes.forEach((unsubscribe) => unsubscribe()),
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * CORS for public documents fetched without credentials (https://fetch.spec.whatwg.org/#http-cors-protocol).
+ * By default any origin may read them; `CORS_ORIGINS` narrows that to a list, echoing the matching origin with
+ * `Vary: Origin`. `Access-Control-Allow-Credentials` is never sent: nothing here depends on cookies.
+ */
+import type { Context, Middleware, Next } from 'koa';
+
+/** Seconds a browser may cache a preflight. Chromium caps this at 7200. */
+export const PREFLIGHT_MAX_AGE = 7200;
+
+/** Response headers a browser script may read beyond the CORS-safelisted ones. */
+const EXPOSED_HEADERS = 'ETag, X-Request-Id';
+
+/** A token list as in `Access-Control-Request-Headers` (RFC 9110 §5.6.1 field names). */
+const HEADER_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
+
+/** The CORS policy, computed once from configuration. */
+export class CorsPolicy {
+  readonly #origins: ReadonlySet<string> | undefined;
+
+  constructor(origins: '*' | readonly string[]) {
+    this.#origins = origins === '*' ? undefined : new Set(origins);
+  }
+
+  /** Sets the headers of an actual (non-preflight) response. */
+  applySimple(ctx: Context): void {
+    if (this.#origins === undefined) {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      return;
+    }
+    ctx.vary('Origin');
+    const origin = ctx.get('Origin');
+    if (origin !== '' && this.#origins.has(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    }
+  }
+
+  /**
+   * Answers an OPTIONS request on a known path with 204: the CORS preflight headers when it is a preflight,
+   * and `Allow` always. A preflight is transport, not an API operation, so it never gets 405.
+   */
+  answerOptions(ctx: Context, allow: readonly string[]): void {
+    ctx.status = 204;
+    ctx.set('Allow', allow.join(', '));
+    const allowed = this.#origins === undefined || this.#origins.has(ctx.get('Origin'));
+    if (ctx.get('Access-Control-Request-Method') !== '' && allowed) {
+      ctx.set('Access-Control-Allow-Methods', allow.join(', '));
+      const requested = ctx.get('Access-Control-Request-Headers');
+      // Echoing the requested names (e.g. mcp-protocol-version) is safe: the documents are public and no
+      // credentials are involved. Malformed lists are not echoed.
+      if (requested !== '' && HEADER_LIST.test(requested)) ctx.set('Access-Control-Allow-Headers', requested);
+      ctx.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE));
+      ctx.vary('Access-Control-Request-Headers');
+    }
+  }
+
+  /** Middleware that sets the actual-response headers on every answer, errors included. */
+  middleware(): Middleware {
+    return (ctx: Context, next: Next): Promise<void> => {
+      this.applySimple(ctx);
+      return next();
+    };
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm run keys -- <command>`: generate, list and check the keys of a keys directory, with the same parsing and
+ * rules as the running service (`scanKeysDir`), so `check` passing means the service publishes every file.
+ *
+ * Exit codes: 0 success; 1 a key is refused (`check`), the directory cannot be read, or `generate` hit an
+ * existing kid or file; 2 usage error (the usage is printed).
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KEY_ALGORITHMS, loadConfig, type KeyAlgorithm } from '../config.js';
+import { ConfigError, ServiceError, UsageError } from '../errors.js';
+import { scanKeysDir } from './key-dir.js';
+import { keyLabel, type KeyFileReport } from './key-set.js';
+import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
+import { isKeyAlgorithm, MIN_RSA_BITS } from './public-jwk.js';
+
+/** Where the CLI writes; one call per line, without the newline. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export const USAGE = `usage: npm run keys -- <command> [options]
+
+commands:
+  generate [--kid K] [--alg A] [--bits N]   write a new private key (mode 0600) and print its kid
+                                             without --alg: <kid>.pem (PKCS#8; alg from KEYS_DEFAULT_ALG)
+                                             with --alg:    <kid>.json (private JWK recording kid, use, alg)
+  list                                       show every key file: kid, alg, bits, published or refused (why)
+  check                                      like list; exits 1 if any key is refused or none is published
+
+options:
+  --dir D     keys directory (default: $KEYS_DIR)
+  --kid K     default key-<yyyymmdd>-<random>
+  --alg A     one of ${KEY_ALGORITHMS.join(', ')}
+  --bits N    RSA modulus length, at least ${MIN_RSA_BITS} (default ${MIN_RSA_BITS})
+  -h, --help  show this help`;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Options each command accepts besides `--dir` and `--help`. */
+const COMMAND_OPTIONS = { generate: ['kid', 'alg', 'bits'], list: [], check: [] } as const;
+type Command = keyof typeof COMMAND_OPTIONS;
+
+/** Runs one command line (without `node` and the script); resolves with the exit code. */
+export async function main(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
+  try {
+    return await run(argv, env, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`error: ${error.message}`);
+      io.err(USAGE);
+      return 2;
+    }
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return 2;
+    }
+    if (error instanceof ServiceError) {
+      io.err(`error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function run(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv);
+  if (values.help === true) {
+    io.out(USAGE);
+    return 0;
+  }
+  const [name, ...extra] = positionals;
+  if (name === undefined) throw new UsageError('no command given');
+  if (!isCommand(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const allowed: readonly string[] = COMMAND_OPTIONS[name];
+  for (const option of ['kid', 'alg', 'bits'] as const) {
+    if (values[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${name} does not take --${option}`);
+  }
+  // Only the two settings used here are read, so unrelated variables of a CI environment cannot fail the command.
+  const config = loadConfig({ KEYS_DIR: env.KEYS_DIR, KEYS_DEFAULT_ALG: env.KEYS_DEFAULT_ALG });
+  const dir = values.dir ?? config.keysDir;
+  if (dir === undefined) throw new UsageError('no keys directory: set KEYS_DIR or pass --dir');
+  if (name === 'generate') return generate(dir, values, io);
+  const set = await scanKeysDir(dir, config.keysDefaultAlg);
+  printReports(dir, set.reports, io);
+  const published = set.jwks.keys.length;
+  const refused = set.reports.length - published;
+  io.out(`${published} published, ${refused} refused`);
+  return name === 'check' && (refused > 0 || published === 0) ? 1 : 0;
+}
+
+interface Values {
+  readonly dir?: string | undefined;
+  readonly kid?: string | undefined;
+  readonly alg?: string | undefined;
+  readonly bits?: string | undefined;
+  readonly help?: boolean | undefined;
+}
+
+function parseCommandLine(argv: readonly string[]): { values: Values; positionals: string[] } {
+  try {
+    return parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dir: { type: 'string' },
+        kid: { type: 'string' },
+        alg: { type: 'string' },
+        bits: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
+function isCommand(name: string): name is Command {
+  return Object.hasOwn(COMMAND_OPTIONS, name);
+}
+
+async function generate(dir: string, values: Values, io: CliIo): Promise<number> {
+  const alg = parseAlg(values.alg);
+  if (values.bits !== undefined && !/^\d+$/.test(values.bits)) throw new UsageError(`--bits ${JSON.stringify(values.bits)} is not a number`);
+  const bits = values.bits === undefined ? MIN_RSA_BITS : Number(values.bits);
+  const kid = values.kid ?? newKid('key');
+  const problem = newKeyProblem(kid, bits);
+  if (problem !== undefined) throw new UsageError(problem);
+  const key = await writeNewKey({ dir, kid, alg, bits });
+  io.out(key.kid);
+  io.err(`wrote ${key.file} (RSA ${key.bits} bits, ${key.format === 'pem' ? 'PKCS#8 PEM' : `private JWK, alg ${alg ?? ''}`}, mode 0600)`);
+  io.err('publish it for at least CACHE_MAX_AGE plus the clients\' cache time before signing with it');
+  return 0;
+}
+
+function parseAlg(alg: string | undefined): KeyAlgorithm | undefined {
+  if (alg === undefined || isKeyAlgorithm(alg)) return alg;
+  throw new UsageError(`unsupported alg ${JSON.stringify(alg)} (allowed: ${KEY_ALGORITHMS.join(', ')})`);
+}
+
+function printReports(dir: string, reports: readonly KeyFileReport[], io: CliIo): void {
+  io.out(`keys in ${dir}:`);
+  const rows = [
+    ['FILE', 'KID', 'ALG', 'BITS', 'STATUS', 'REASON'],
+    ...reports.map((report) => [
+      keyLabel(report),
+      report.kid ?? '-',
+      report.alg ?? '-',
+      report.bits === undefined ? '-' : String(report.bits),
+      report.status,
+      report.reason ?? '',
+    ]),
+  ];
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  for (const row of rows) io.out(row.map((cell, column) => cell.padEnd(column === row.length - 1 ? 0 : (widths[column] ?? 0))).join('  ').trimEnd());
+}
+
+const entry = process.argv[1];
+if (entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url)) {
+  process.exitCode = await main(process.argv.slice(2), process.env, {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Composition of the service: the contract, the handlers (keys and metadata), the public and admin listeners,
+ * and the shutdown sequence. `main.ts` runs it as a process; tests start it in-process on port 0.
+ */
+import { join } from 'node:path';
+import type { Config } from './config.js';
+import { Contract } from './contract/contract.js';
+import { staticSource } from './contract/document-source.js';
+import { bindHandlers, type Handlers, type PublishedDocuments } from './contract/handlers.js';
+import type { DocumentEvent } from './contract/representation.js';
+import { projectRoot } from './contract/spec.js';
+import { ConfigError, KeysDirError } from './errors.js';
+import { createAdminApp } from './http/admin.js';
+import { createPublicApp } from './http/app.js';
+import { createLimitedServer, drain, listen } from './http/server.js';
+import { ensureDevKeysDir } from './keys/dev-key.js';
+import { KeyStore } from './keys/key-store.js';
+import { resolveMetadata, type OAuthMetadata } from './metadata/metadata.js';
+import { silentLogger, type Logger } from './observability/logger.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
+
+/** Options that are not configuration: injection points for tests and tools. */
+export interface ServiceOptions {
+  readonly logger?: Logger;
+  /** The contract file; default the project's `openapi.json`. */
+  readonly specFile?: string;
+  /** Where the embedded development key lives when `KEYS_DIR` is unset; default `<project>/.dev-keys`. */
+  readonly devKeysDir?: string;
+}
+
+/** The validated inputs of the service, before anything listens. */
+export interface PreparedService {
+  readonly contract: Contract;
+  readonly keys: KeyStore;
+  /** The directory keys are read from (`KEYS_DIR`, or the embedded development directory). */
+  readonly keysDir: string;
+  readonly metadata: OAuthMetadata;
+  close(): void;
+}
+
+/** A running service. */
+export interface RunningService extends PreparedService {
+  /** Base URL of the public listener, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  /** Base URL of the admin listener. */
+  readonly adminUrl: string;
+  readonly documents: PublishedDocuments;
+  readonly metrics: Metrics;
+  /** Drains and stops both listeners (see `drain`); resolves when everything is closed. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Loads the contract, the keys and the metadata, and validates all of them. Every configuration problem (keys
+ * directory, issuer, metadata file) is reported in one {@link ConfigError}; a contract problem is a `SpecError`.
+ */
+export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
+  const logger = options.logger ?? silentLogger();
+  const contract = await Contract.load(options.specFile);
+  const problems: string[] = [];
+  // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
+  // not be hidden by a fresh key that no signer uses.
+  const keysDir = config.keysDir ?? (await ensureDevKeysDir(options.devKeysDir ?? join(projectRoot(), '.dev-keys')));
+  let keys: KeyStore | undefined;
+  try {
+    keys = await KeyStore.open({ dir: keysDir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger });
+  } catch (error) {
+    if (!(error instanceof KeysDirError)) throw error;
+    problems.push(`KEYS_DIR: ${error.message}`);
+  }
+  let metadata: OAuthMetadata | undefined;
+  try {
+    metadata = resolveMetadata(config, contract);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  if (keys === undefined || metadata === undefined) {
+    keys?.close();
+    throw new ConfigError(problems);
+  }
+  const store = keys;
+  return { contract, keys: store, keysDir, metadata, close: () => store.close() };
+}
+
+/** Logs document rebuilds and counts rejected ones. */
+function documentEvents(logger: Logger, metrics: Metrics): (event: DocumentEvent) => void {
+  return (event) => {
+    switch (event.kind) {
+      case 'published':
+        logger.info({ operation: event.operationId, etag: event.etag, bytes: event.bytes }, 'document published');
+        return;
+      case 'rejected':
+        metrics.documentRejected(event.operationId);
+        logger.error(
+          { operation: event.operationId, problems: event.problems, keptPrevious: event.kept },
+          'document build rejected: it does not validate against openapi.json',
+        );
+        return;
+      case 'unavailable':
+        logger.error({ operation: event.operationId, code: event.error.code }, event.error.message);
+        return;
+    }
+  };
+}
+
+/** Time idle keep-alive connections are left open after SIGTERM, so requests already sent are answered. */
+function idleGraceMs(shutdownTimeoutMs: number): number {
+  return Math.min(1000, Math.floor(shutdownTimeoutMs / 2));
+}
+
+/** Prepares the service, binds both listeners and starts serving. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? silentLogger();
+  const prepared = await prepareService(config, { ...options, logger });
+  const { contract, keys } = prepared;
+  const metrics = createMetrics(() => keys.stats);
+  const drainState = { draining: false };
+  const publicServer = createLimitedServer();
+  const adminServer = createLimitedServer();
+  let port: number;
+  let adminPort: number;
+  try {
+    port = await listen(publicServer.server, config.port, config.host);
+    adminPort = await listen(adminServer.server, config.adminPort, config.adminHost);
+  } catch (error) {
+    publicServer.server.close();
+    prepared.close();
+    throw error;
+  }
+  // The default issuer follows the port actually bound, so PORT=0 still yields a self-consistent document.
+  const metadata =
+    config.issuerExplicit || config.port !== 0 ? prepared.metadata : resolveMetadata(config, contract, `http://localhost:${port}`);
+  const handlers: Handlers = {
+    getWellKnownJwksJson: keys,
+    getWellKnownOauthAuthorizationServer: staticSource(metadata),
+  };
+  const documents = bindHandlers(contract, handlers, documentEvents(logger, metrics));
+  const app = createPublicApp({
+    contract,
+    documents,
+    logger,
+    metrics,
+    drain: drainState,
+    corsOrigins: config.corsOrigins,
+    cacheMaxAge: config.cacheMaxAge,
+  });
+  publicServer.attach(app.callback());
+  adminServer.attach(createAdminApp(documents, metrics, drainState).callback());
+
+  const hostForUrl = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      drainState.draining = true;
+      logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining connections');
+      await drain(publicServer.server, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
+      documents.close();
+      prepared.close();
+      adminServer.server.close();
+      adminServer.server.closeAllConnections();
+      logger.info('shut down');
+    })();
+    return stopping;
+  };
+  logger.info({ port, adminPort, keysDir: prepared.keysDir, issuer: metadata.issuer }, 'listening');
+  return {
+    ...prepared,
+    metadata,
+    documents,
+    metrics,
+    url: `http://${hostForUrl(config.host)}:${port}`,
+    adminUrl: `http://${hostForUrl(config.adminHost)}:${adminPort}`,
+    shutdown,
+  };
+}

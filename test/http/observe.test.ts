@@ -1,0 +1,55 @@
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestIdOf } from '../../src/http/observe.js';
+import { createLogger } from '../../src/observability/logger.js';
+import type { RunningService } from '../../src/service.js';
+import { eventually, get } from '../support/http.js';
+import { keysDirWith, rsaKey } from '../support/keys.js';
+import { startTestService } from '../support/service.js';
+
+const key = rsaKey();
+const lines: Array<Record<string, unknown>> = [];
+let logText = '';
+let service: RunningService;
+
+beforeAll(async () => {
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    logText += chunk.toString();
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  service = await startTestService({ KEYS_DIR: keysDirWith({ logs: key }) }, { logger: createLogger('info', stream) });
+});
+afterAll(() => service?.shutdown());
+
+describe('request ids', () => {
+  it('keeps a well-formed X-Request-Id and echoes it', async () => {
+    const response = await get(`${service.url}/.well-known/jwks.json`, { 'X-Request-Id': 'trace-123.abc' });
+    expect(response.headers['x-request-id']).toBe('trace-123.abc');
+  });
+
+  it('replaces a malformed one with a generated id', async () => {
+    const response = await get(`${service.url}/.well-known/jwks.json`, { 'X-Request-Id': 'bad id with spaces' });
+    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdOf('x'.repeat(129))).not.toBe('x'.repeat(129));
+  });
+});
+
+describe('request log', () => {
+  it('writes one line per request with method, path, status, duration and request id', async () => {
+    await get(`${service.url}/.well-known/oauth-authorization-server?v=2`, { 'X-Request-Id': 'log-line-1' });
+    expect(await eventually(() => lines.some((line) => line.requestId === 'log-line-1'))).toBe(true);
+    const matching = lines.filter((line) => line.requestId === 'log-line-1');
+    expect(matching).toHaveLength(1);
+    expect(matching[0]).toMatchObject({ method: 'GET', path: '/.well-known/oauth-authorization-server', status: 200, level: 'info' });
+    expect(typeof matching[0]?.durationMs).toBe('number');
+  });
+
+  it('logs key reloads and never key material', async () => {
+    expect(lines.some((line) => line.msg === 'keys published')).toBe(true);
+    expect(lines.some((line) => line.msg === 'document published')).toBe(true);
+    const jwk = key.privateKey.export({ format: 'jwk' });
+    for (const secret of [jwk.d, jwk.p, jwk.q, jwk.n]) expect(logText).not.toContain(secret);
+    expect(logText).not.toContain('PRIVATE KEY');
+  });
+});

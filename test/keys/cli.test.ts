@@ -1,0 +1,161 @@
+import { execFile } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/keys/cli.js';
+import { KeyStore } from '../../src/keys/key-store.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { pkcs8, rsaKey, TempDirs, type TestKey } from './helpers.js';
+
+const temp = new TempDirs();
+let a: TestKey;
+let small: TestKey;
+
+beforeAll(() => {
+  [a, small] = [rsaKey(), rsaKey(1024)];
+});
+afterAll(() => temp.cleanup());
+
+interface Outcome {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(argv: string[], env: Record<string, string> = {}): Promise<Outcome> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, env, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('keys generate', () => {
+  it('writes a PKCS#8 PEM named after the kid (mode 0600) into KEYS_DIR and prints the kid', async () => {
+    const dir = temp.make();
+    const result = await cli(['generate', '--kid', 'archera-oauth-2026-07'], { KEYS_DIR: dir });
+    expect(result).toMatchObject({ code: 0, out: 'archera-oauth-2026-07' });
+    const file = join(dir, 'archera-oauth-2026-07.pem');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toContain('-----BEGIN PRIVATE KEY-----');
+  });
+
+  it('without --kid makes one; --dir wins over KEYS_DIR', async () => {
+    const dir = temp.make();
+    const result = await cli(['generate', '--dir', dir], { KEYS_DIR: join(dir, 'elsewhere') });
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^key-\d{8}-[0-9a-f]{8}$/);
+    expect(statSync(join(dir, `${result.out}.pem`)).isFile()).toBe(true);
+  });
+
+  it('with --alg and --bits writes a private JWK recording kid and alg, which the store publishes as such', async () => {
+    const dir = temp.make();
+    expect((await cli(['generate', '--dir', dir, '--kid', 'ps', '--alg', 'PS384', '--bits', '3072'])).code).toBe(0);
+    const jwk = JSON.parse(readFileSync(join(dir, 'ps.json'), 'utf8')) as Record<string, unknown>;
+    expect(jwk).toMatchObject({ kty: 'RSA', use: 'sig', kid: 'ps', alg: 'PS384' });
+    expect(statSync(join(dir, 'ps.json')).mode & 0o777).toBe(0o600);
+    const store = await KeyStore.open({ dir, defaultAlg: 'RS256', rescanIntervalMs: 60_000, logger: silentLogger() });
+    try {
+      expect(store.files).toEqual([{ file: 'ps.json', index: undefined, kid: 'ps', alg: 'PS384', bits: 3072, status: 'published', reason: undefined }]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it.each([
+    [['generate', '--bits', '1024'], /bits 1024 is not a whole number from 2048/],
+    [['generate', '--bits', 'big'], /--bits "big" is not a number/],
+    [['generate', '--alg', 'HS256'], /unsupported alg "HS256"/],
+    [['generate', '--kid', '../escape'], /kid "..\/escape" is not/],
+    [['generate', '--kid', '.hidden'], /kid ".hidden" is not/],
+    [['generate', '--colour'], /Unknown option '--colour'/],
+    [['list', '--kid', 'x'], /list does not take --kid/],
+    [['list', 'extra'], /unexpected argument "extra"/],
+    [['rotate'], /unknown command "rotate"/],
+    [[], /no command given/],
+  ])('usage error %j: exit 2 with the reason and the usage', async (argv, reason) => {
+    const result = await cli(argv, { KEYS_DIR: temp.make() });
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(reason);
+    expect(result.err).toContain('usage: npm run keys');
+  });
+
+  it('exit 2 when no directory is given', async () => {
+    const result = await cli(['list']);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/set KEYS_DIR or pass --dir/);
+  });
+
+  it('exit 2 on an invalid KEYS_DEFAULT_ALG', async () => {
+    const result = await cli(['list'], { KEYS_DIR: temp.make(), KEYS_DEFAULT_ALG: 'none' });
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/KEYS_DEFAULT_ALG/);
+  });
+
+  it('refuses an existing kid, even from a file of another name, and an existing file', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'other.json'), JSON.stringify({ ...a.publicKey.export({ format: 'jwk' }), kid: 'taken' }));
+    const taken = await cli(['generate', '--dir', dir, '--kid', 'taken']);
+    expect(taken.code).toBe(1);
+    expect(taken.err).toMatch(/other\.json: kid "taken" is already used/);
+    const exists = await cli(['generate', '--dir', dir, '--kid', 'other', '--alg', 'RS256']);
+    expect(exists.code).toBe(1);
+    expect(exists.err).toMatch(/other\.json/);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const result = await cli(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('generate [--kid K] [--alg A] [--bits N]');
+  });
+});
+
+describe('keys list and check', () => {
+  it('list shows kid, alg, bits and status or reason per file, exit 0 despite refusals', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'good.pem'), pkcs8(a));
+    writeFileSync(join(dir, 'small.pem'), pkcs8(small));
+    const result = await cli(['list'], { KEYS_DIR: dir, KEYS_DEFAULT_ALG: 'PS256' });
+    expect(result.code).toBe(0);
+    const lines = result.out.split('\n');
+    expect(lines[1]).toMatch(/^FILE\s+KID\s+ALG\s+BITS\s+STATUS\s+REASON$/);
+    expect(lines[2]).toMatch(/^good\.pem\s+good\s+PS256\s+2048\s+published$/);
+    expect(lines[3]).toMatch(/^small\.pem\s+small\s+PS256\s+1024\s+refused\s+RSA 1024 bits is under/);
+    expect(lines.at(-1)).toBe('1 published, 1 refused');
+  });
+
+  it('check exits 1 when a key is refused, 0 when all are published, 1 when none is', async () => {
+    const dir = temp.make();
+    expect((await cli(['check', '--dir', dir])).code).toBe(1);
+    writeFileSync(join(dir, 'good.pem'), pkcs8(a));
+    expect(await cli(['check', '--dir', dir])).toMatchObject({ code: 0, out: expect.stringContaining('1 published, 0 refused') });
+    writeFileSync(join(dir, 'bad.json'), '{"kty":"oct","k":"c2VjcmV0"}');
+    const refused = await cli(['check', '--dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/bad\.json\s+bad\s+RS256\s+-\s+refused\s+kty "oct"/);
+  });
+
+  it('exit 1 naming the directory when it cannot be read', async () => {
+    const dir = join(temp.make(), 'missing');
+    const result = await cli(['check', '--dir', dir]);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(dir);
+  });
+});
+
+describe('keys CLI as a process', () => {
+  it('npm run keys -- check: runs under tsx with real exit codes', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'small.pem'), pkcs8(small));
+    const run = promisify(execFile);
+    const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
+    const failure = await run(tsx, ['src/keys/cli.ts', 'check', '--dir', dir]).then(
+      () => undefined,
+      (error: unknown) => error as { code?: number; stdout?: string },
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stdout).toMatch(/small\.pem\s+small\s+RS256\s+1024\s+refused/);
+    const generated = await run(tsx, ['src/keys/cli.ts', 'generate', '--dir', dir, '--kid', 'spawned']);
+    expect(generated.stdout).toBe('spawned\n');
+  });
+});

@@ -1,0 +1,75 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseKeyFile, type KeyEntry } from '../../src/keys/key-file.js';
+import { buildKeySet, serializeJwks } from '../../src/keys/key-set.js';
+import { pkcs8, publicJwk, PUBLISHED_MEMBERS, rsaKey, spki, type TestKey } from './helpers.js';
+
+let a: TestKey;
+let b: TestKey;
+let c: TestKey;
+
+beforeAll(() => {
+  [a, b, c] = [rsaKey(), rsaKey(), rsaKey()];
+});
+
+const entries = (files: Record<string, string>): KeyEntry[] =>
+  Object.entries(files).flatMap(([file, content]) => parseKeyFile(file, content, 'RS256'));
+
+describe('buildKeySet', () => {
+  it('publishes accepted keys sorted by kid (code-unit order), with a fixed member order', () => {
+    const set = buildKeySet(entries({ 'b.pem': pkcs8(b), 'C.pem': spki(c), 'a.pem': pkcs8(a) }));
+    expect(set.jwks.keys.map((key) => key.kid)).toEqual(['C', 'a', 'b']);
+    for (const key of set.jwks.keys) expect(Object.keys(key)).toEqual(PUBLISHED_MEMBERS);
+    expect(set.reports.map((report) => [report.file, report.status])).toEqual([
+      ['C.pem', 'published'],
+      ['a.pem', 'published'],
+      ['b.pem', 'published'],
+    ]);
+  });
+
+  it('serializes the same set to the same bytes whatever the input order', () => {
+    const files = { 'a.pem': pkcs8(a), 'b.pem': pkcs8(b), 'c.json': JSON.stringify({ keys: [{ ...publicJwk(c), kid: 'c' }] }) };
+    const forward = buildKeySet(entries(files));
+    const backward = buildKeySet(entries(files).reverse());
+    expect(serializeJwks(backward.jwks)).toBe(serializeJwks(forward.jwks));
+    expect(backward.reports).toEqual(forward.reports);
+  });
+
+  it('duplicate kid in two files: publishes neither, and names both files', () => {
+    const set = buildKeySet(
+      entries({
+        'one.json': JSON.stringify({ ...publicJwk(a), kid: 'shared' }),
+        'shared.pem': pkcs8(b),
+        'other.pem': pkcs8(c),
+      }),
+    );
+    expect(set.jwks.keys.map((key) => key.kid)).toEqual(['other']);
+    const byFile = Object.fromEntries(set.reports.map((report) => [report.file, report]));
+    expect(byFile['one.json']).toMatchObject({ status: 'refused', kid: 'shared' });
+    expect(byFile['one.json']?.reason).toMatch(/duplicate kid "shared" \(also in shared\.pem\)/);
+    expect(byFile['shared.pem']?.reason).toMatch(/also in one\.json/);
+    expect(set.refusals).toEqual([{ files: ['one.json', 'shared.pem'], kid: 'shared', reason: 'duplicate kid: none is published' }]);
+  });
+
+  it('duplicate kid inside one JWKS file names the entries', () => {
+    const set = buildKeySet(entries({ 'set.json': JSON.stringify({ keys: [{ ...publicJwk(a), kid: 'x' }, { ...publicJwk(b), kid: 'x' }] }) }));
+    expect(set.jwks.keys).toEqual([]);
+    expect(set.reports.map((report) => report.reason)).toEqual([
+      'duplicate kid "x" (also in set.json#1): none is published',
+      'duplicate kid "x" (also in set.json#0): none is published',
+    ]);
+    expect(set.refusals).toHaveLength(1);
+  });
+
+  it('a refused key does not take a kid away from a valid one', () => {
+    const set = buildKeySet(entries({ 'k.json': JSON.stringify({ ...publicJwk(a), kid: 'k', use: 'enc' }), 'k.pem': pkcs8(b) }));
+    expect(set.jwks.keys.map((key) => key.kid)).toEqual(['k']);
+    expect(set.refusals.map((refusal) => refusal.files)).toEqual([['k.json']]);
+  });
+
+  it('freezes the published set', () => {
+    const set = buildKeySet(entries({ 'a.pem': pkcs8(a) }));
+    expect(Object.isFrozen(set.jwks)).toBe(true);
+    expect(Object.isFrozen(set.jwks.keys)).toBe(true);
+    expect(Object.isFrozen(set.jwks.keys[0])).toBe(true);
+  });
+});
