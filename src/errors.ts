@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'ERR_HANDLER_MISSING'
   | 'ERR_KEY_INVALID'
   | 'ERR_KEYS_DIR'
-  | 'ERR_USAGE';
+  | 'ERR_USAGE'
+  | 'ERR_UNREACHABLE';
 
 /** Base class of every error this service raises on purpose. */
 export abstract class ServiceError extends Error {
@@ -68,33 +69,36 @@ export class MethodNotAllowedError extends HttpError {
   }
 }
 
-/** 500 on the JWKS endpoint: no valid key is published (the contract's "Failed to load keys"). */
-export class KeysUnavailableError extends HttpError {
-  readonly code = 'ERR_KEYS_UNAVAILABLE';
+/** A 500 answer: `type` `server_error`, and a fixed message that never holds internal text. */
+export abstract class ServerError extends HttpError {
   readonly status = 500;
   readonly type = 'server_error';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, undefined, options);
+  }
+}
+
+/** 500 on the JWKS endpoint: no valid key is published (the contract's "Failed to load keys"). */
+export class KeysUnavailableError extends ServerError {
+  readonly code = 'ERR_KEYS_UNAVAILABLE';
   constructor(options?: ErrorOptions) {
-    super('Failed to load keys', undefined, options);
+    super('Failed to load keys', options);
   }
 }
 
 /** 500: a document has never had a representation that passed validation against `openapi.json`. */
-export class DocumentUnavailableError extends HttpError {
+export class DocumentUnavailableError extends ServerError {
   readonly code = 'ERR_DOCUMENT_UNAVAILABLE';
-  readonly status = 500;
-  readonly type = 'server_error';
   constructor(options?: ErrorOptions) {
-    super('The document is temporarily unavailable', undefined, options);
+    super('The document is temporarily unavailable', options);
   }
 }
 
 /** 500 for anything unexpected; the cause is logged, never sent. */
-export class InternalError extends HttpError {
+export class InternalError extends ServerError {
   readonly code = 'ERR_INTERNAL';
-  readonly status = 500;
-  readonly type = 'server_error';
   constructor(options?: ErrorOptions) {
-    super('Internal server error', undefined, options);
+    super('Internal server error', options);
   }
 }
 
@@ -136,4 +140,13 @@ export class KeysDirError extends ServiceError {
 /** A command line was not understood. */
 export class UsageError extends ServiceError {
   readonly code = 'ERR_USAGE';
+}
+
+/**
+ * `npm run verify`: the host did not answer (refused, unknown, TLS failure, or too slow). The message is one
+ * line, meant for the user, e.g. `GET https://auth.example.com/.well-known/jwks.json: connection refused
+ * (ECONNREFUSED)`; the transport error is the `cause`.
+ */
+export class UnreachableError extends ServiceError {
+  readonly code = 'ERR_UNREACHABLE';
 }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Config } from './config.js';
 import { Contract } from './contract/contract.js';
-import { staticSource } from './contract/document-source.js';
+import { valueSource } from './contract/document-source.js';
 import { bindHandlers, type Handlers, type PublishedDocuments } from './contract/handlers.js';
 import type { DocumentEvent } from './contract/representation.js';
 import { projectRoot } from './contract/spec.js';
@@ -116,26 +116,18 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const { contract, keys } = prepared;
   const metrics = createMetrics(() => keys.stats);
   const drainState = { draining: false };
-  const publicServer = createLimitedServer();
-  const adminServer = createLimitedServer();
-  let port: number;
-  let adminPort: number;
+  const metadataSource = valueSource(prepared.metadata);
+  const handlers: Handlers = {
+    getWellKnownJwksJson: keys,
+    getWellKnownOauthAuthorizationServer: metadataSource,
+  };
+  let documents: PublishedDocuments;
   try {
-    port = await listen(publicServer.server, config.port, config.host);
-    adminPort = await listen(adminServer.server, config.adminPort, config.adminHost);
+    documents = bindHandlers(contract, handlers, documentEvents(logger, metrics));
   } catch (error) {
-    publicServer.server.close();
     prepared.close();
     throw error;
   }
-  // The default issuer follows the port actually bound, so PORT=0 still yields a self-consistent document.
-  const metadata =
-    config.issuerExplicit || config.port !== 0 ? prepared.metadata : resolveMetadata(config, contract, `http://localhost:${port}`);
-  const handlers: Handlers = {
-    getWellKnownJwksJson: keys,
-    getWellKnownOauthAuthorizationServer: staticSource(metadata),
-  };
-  const documents = bindHandlers(contract, handlers, documentEvents(logger, metrics));
   const app = createPublicApp({
     contract,
     documents,
@@ -145,8 +137,24 @@ export async function startService(config: Config, options: ServiceOptions = {})
     corsOrigins: config.corsOrigins,
     cacheMaxAge: config.cacheMaxAge,
   });
-  publicServer.attach(app.callback());
-  adminServer.attach(createAdminApp(documents, metrics, drainState).callback());
+  const publicServer = createLimitedServer(app.callback());
+  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState).callback());
+  let port: number;
+  let adminPort: number;
+  try {
+    port = await listen(publicServer, config.port, config.host);
+    adminPort = await listen(adminServer, config.adminPort, config.adminHost);
+  } catch (error) {
+    publicServer.close();
+    documents.close();
+    prepared.close();
+    throw error;
+  }
+  // The default issuer follows the port actually bound, so PORT=0 still yields a self-consistent document.
+  if (!config.issuerExplicit && config.port === 0) {
+    metadataSource.set(resolveMetadata(config, contract, `http://localhost:${port}`));
+  }
+  const metadata = metadataSource.current();
 
   const hostForUrl = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
   let stopping: Promise<void> | undefined;
@@ -154,11 +162,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stopping ??= (async () => {
       drainState.draining = true;
       logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining connections');
-      await drain(publicServer.server, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
+      await drain(publicServer, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
       documents.close();
       prepared.close();
-      adminServer.server.close();
-      adminServer.server.closeAllConnections();
+      adminServer.close();
+      adminServer.closeAllConnections();
       logger.info('shut down');
     })();
     return stopping;

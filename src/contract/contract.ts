@@ -5,7 +5,7 @@
  */
 import type { ValidateFunction } from 'ajv';
 import { BadRequestError, SpecError } from '../errors.js';
-import { createAjv, formatSchemaErrors } from './ajv.js';
+import { createAjv, formatSchemaErrors, formatSchemaProblem, schemaProblems, type SchemaProblem } from './ajv.js';
 import { createBackend, type Backend } from './backend.js';
 import type { OperationMethod } from './operation-id.js';
 import { RouteTable, type RouteMatch } from './routes.js';
@@ -116,18 +116,30 @@ export class Contract {
   }
 
   /** Problems of `body` as operation `operationId`'s `status` response; empty when it is valid. */
-  responseProblems(operationId: string, status: number, body: unknown): string[] {
+  responseIssues(operationId: string, status: number, body: unknown): SchemaProblem[] {
     const validate = this.responseValidatorFor(operationId, status);
-    if (validate === undefined) return [`openapi.json defines no application/json schema for ${operationId} ${status}`];
+    if (validate === undefined) {
+      return [{ pointer: '', member: '(document)', message: `openapi.json defines no application/json schema for ${operationId} ${status}` }];
+    }
     validate(body);
-    return formatSchemaErrors(validate.errors);
+    return schemaProblems(validate.errors);
   }
 
   /** Problems of `value` against `components.schemas[name]`; empty when it is valid. */
-  componentProblems(name: string, value: unknown): string[] {
+  componentIssues(name: string, value: unknown): SchemaProblem[] {
     const validate = this.componentValidator(name);
     validate(value);
-    return formatSchemaErrors(validate.errors);
+    return schemaProblems(validate.errors);
+  }
+
+  /** {@link Contract.responseIssues} as lines: `/extra: is not allowed by openapi.json (additionalProperties: false)`. */
+  responseProblems(operationId: string, status: number, body: unknown): string[] {
+    return this.responseIssues(operationId, status, body).map(formatSchemaProblem);
+  }
+
+  /** {@link Contract.componentIssues} as lines: `/code: must be string,null`. */
+  componentProblems(name: string, value: unknown): string[] {
+    return this.componentIssues(name, value).map(formatSchemaProblem);
   }
 
   /** The dereferenced `components.schemas[name]`, or a {@link SpecError} when the document lacks it. */

@@ -14,7 +14,24 @@ export interface DocumentSource<T> {
   subscribe(listener: () => void): () => void;
 }
 
-/** A document that never changes after startup. */
-export function staticSource<T>(value: T): DocumentSource<T> {
-  return { current: () => value, subscribe: () => () => undefined };
+/** A document held in memory, replaced as a whole by {@link ValueSource.set}. */
+export interface ValueSource<T> extends DocumentSource<T> {
+  set(value: T): void;
+}
+
+/** A {@link ValueSource} starting at `initial`, e.g. the metadata resolved from configuration. */
+export function valueSource<T>(initial: T): ValueSource<T> {
+  let value = initial;
+  const listeners = new Set<() => void>();
+  return {
+    current: () => value,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    set(next) {
+      value = next;
+      for (const listener of listeners) listener();
+    },
+  };
 }

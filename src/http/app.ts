@@ -1,17 +1,22 @@
 /**
- * The public application: the contract's two documents and nothing else. Middleware order, outermost first:
+ * The public application: the contract's two documents and nothing else. Layers, outermost first:
  * observe (request id, log line, metrics) → errors (ApiErrorResponse) → security headers → CORS → dispatch.
+ *
+ * Every layer below observe is synchronous (dispatch answers from prebuilt representations), so they run as one
+ * synchronous call inside a single Koa middleware rather than as a chain of middleware promises: same order,
+ * same headers, same error rendering, less work per request.
  */
 import Koa from 'koa';
+import type { Context } from 'koa';
 import type { Contract } from '../contract/contract.js';
 import type { PublishedDocuments } from '../contract/handlers.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CorsPolicy } from './cors.js';
 import { dispatch } from './dispatch.js';
-import { errorMiddleware } from './errors.js';
-import { observe, type DrainState } from './observe.js';
-import { securityHeaders } from './security-headers.js';
+import { renderError, toHttpError } from './errors.js';
+import { observeSync, type DrainState } from './observe.js';
+import { applySecurityHeaders } from './security-headers.js';
 
 /** Everything the public application is built from. */
 export interface PublicAppOptions {
@@ -28,18 +33,24 @@ export interface PublicAppOptions {
 /** Creates the public Koa application. */
 export function createPublicApp(options: PublicAppOptions): Koa {
   const app = new Koa();
-  // Errors are rendered and logged by the middleware above; Koa's own stderr printing would log them twice.
+  // Errors are rendered and logged by the layers above; Koa's own stderr printing would log them twice.
   app.silent = true;
   const cors = new CorsPolicy(options.corsOrigins);
-  app.use(observe(options.logger, options.metrics, options.drain));
-  app.use(errorMiddleware());
-  app.use(securityHeaders());
-  app.use(cors.middleware());
+  const answer = dispatch(options.contract, {
+    documents: options.documents,
+    cors,
+    cacheControl: `public, max-age=${options.cacheMaxAge}`,
+  });
   app.use(
-    dispatch(options.contract, {
-      documents: options.documents,
-      cors,
-      cacheControl: `public, max-age=${options.cacheMaxAge}`,
+    observeSync(options.logger, options.metrics, options.drain, (ctx: Context): undefined => {
+      // What errorMiddleware() does around the layers below it.
+      try {
+        applySecurityHeaders(ctx);
+        cors.applySimple(ctx);
+        answer(ctx);
+      } catch (error) {
+        renderError(ctx, toHttpError(error));
+      }
     }),
   );
   return app;

@@ -24,10 +24,16 @@ export interface RouteState {
   route?: string;
 }
 
-/** Creates the dispatch middleware. It is the innermost middleware: it never calls `next`. */
-export function dispatch(contract: Contract, options: DispatchOptions): Middleware {
+/**
+ * A synchronous handler: it answers (or throws) before it returns. Typed to return `undefined`, not `void`, so an
+ * async function, whose rejections a synchronous caller would not catch, is a type error here.
+ */
+export type SyncHandler = (ctx: Context) => undefined;
+
+/** Creates the dispatch middleware. It is the innermost middleware: it never calls `next`, and it is synchronous. */
+export function dispatch(contract: Contract, options: DispatchOptions): SyncHandler & Middleware {
   const { documents, cors, cacheControl } = options;
-  return function contractDispatch(ctx: Context): void {
+  return function contractDispatch(ctx: Context): undefined {
     const path = ctx.path;
     // Only origin-form and absolute-form targets name a resource here (RFC 9112 §3.2); `*` and authority-form
     // are malformed for these endpoints.
@@ -49,13 +55,16 @@ export function dispatch(contract: Contract, options: DispatchOptions): Middlewa
     const state = documents.state(operation.id);
     if (!state.ok) throw state.error;
     const { body, etag } = state.representation;
-    ctx.set('ETag', etag);
-    ctx.set('Cache-Control', cacheControl);
-    if (ifNoneMatchHits(ctx.headers['if-none-match'], etag)) {
+    // setHeader directly: what ctx.set does for a string value, without its per-call arrays. Nothing has been
+    // sent yet (this is the only place that answers), which ctx.set would otherwise check.
+    const res = ctx.res;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', cacheControl);
+    if (ifNoneMatchHits(ctx.req.headers['if-none-match'], etag)) {
       ctx.status = 304;
       return;
     }
-    ctx.set('Content-Type', 'application/json');
+    res.setHeader('Content-Type', 'application/json');
     ctx.body = body;
   };
 }

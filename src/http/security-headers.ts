@@ -14,10 +14,22 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'Cross-Origin-Resource-Policy': 'cross-origin',
 });
 
+const SECURITY_HEADER_ENTRIES: ReadonlyArray<readonly [string, string]> = Object.freeze(Object.entries(SECURITY_HEADERS));
+
+/**
+ * Sets {@link SECURITY_HEADERS} on `ctx`'s response, in their order. Straight to `setHeader`: Koa's `ctx.set`
+ * with an object builds two arrays per call for the same result.
+ */
+export function applySecurityHeaders(ctx: Context): void {
+  const res = ctx.res;
+  if (res.headersSent) return;
+  for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
+}
+
 /** Sets {@link SECURITY_HEADERS} on every response, errors included. */
 export function securityHeaders(): Middleware {
   return function security(ctx: Context, next: Next): Promise<void> {
-    ctx.set(SECURITY_HEADERS);
+    applySecurityHeaders(ctx);
     return next();
   };
 }

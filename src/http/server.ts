@@ -3,7 +3,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
-import { BadRequestError, DocumentUnavailableError } from '../errors.js';
+import { BadRequestError } from '../errors.js';
 import { errorBody } from './errors.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
@@ -25,13 +25,8 @@ export const SERVER_LIMITS = Object.freeze({
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/**
- * Creates a server with {@link SERVER_LIMITS}. Malformed HTTP gets a JSON `ApiErrorResponse` 400 instead of
- * Node's empty one. The listener can be attached later (see `attach`), so the port can be bound, and its real
- * number known, before the documents are built; until then a request gets the JSON 500 of a missing document.
- */
-export function createLimitedServer(): { server: Server; attach(listener: RequestListener): void } {
-  let listener: RequestListener | undefined;
+/** Creates a server with {@link SERVER_LIMITS}. Malformed HTTP gets a JSON `ApiErrorResponse` 400 instead of Node's empty one. */
+export function createLimitedServer(listener: RequestListener): Server {
   const server = createServer(
     {
       headersTimeout: SERVER_LIMITS.headersTimeoutMs,
@@ -39,15 +34,7 @@ export function createLimitedServer(): { server: Server; attach(listener: Reques
       keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
       maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
     },
-    (req, res) => {
-      if (listener !== undefined) {
-        listener(req, res);
-        return;
-      }
-      const error = new DocumentUnavailableError();
-      res.writeHead(error.status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      res.end(JSON.stringify(errorBody(error, req.url ?? '')));
-    },
+    listener,
   );
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     // Timeouts and resets leave nothing to answer; anything else is a malformed request.
@@ -65,7 +52,7 @@ export function createLimitedServer(): { server: Server; attach(listener: Reques
       .join('');
     socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
-  return { server, attach: (next) => (listener = next) };
+  return server;
 }
 
 /** Binds `server`; resolves with the bound port. A bind failure (port in use) rejects. */

@@ -7,13 +7,13 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, type CommandLine } from '../cli/args.js';
 import { KEY_ALGORITHMS, loadConfig, type KeyAlgorithm } from '../config.js';
 import { ConfigError, ServiceError, UsageError } from '../errors.js';
+import { isKeyAlgorithm, MIN_RSA_BITS } from '../rules/jwks.js';
 import { scanKeysDir } from './key-dir.js';
 import { keyLabel, type KeyFileReport } from './key-set.js';
 import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
-import { isKeyAlgorithm, MIN_RSA_BITS } from './public-jwk.js';
 
 /** Where the CLI writes; one call per line, without the newline. */
 export interface CliIo {
@@ -38,6 +38,17 @@ options:
   -h, --help  show this help`;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** The options of every command; {@link COMMAND_OPTIONS} says which command takes which. */
+const OPTIONS = {
+  dir: { type: 'string' },
+  kid: { type: 'string' },
+  alg: { type: 'string' },
+  bits: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Values = CommandLine<typeof OPTIONS>['values'];
 
 /** Options each command accepts besides `--dir` and `--help`. */
 const COMMAND_OPTIONS = { generate: ['kid', 'alg', 'bits'], list: [], check: [] } as const;
@@ -66,7 +77,7 @@ export async function main(argv: readonly string[], env: Env, io: CliIo): Promis
 }
 
 async function run(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv);
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
   if (values.help === true) {
     io.out(USAGE);
     return 0;
@@ -90,33 +101,6 @@ async function run(argv: readonly string[], env: Env, io: CliIo): Promise<number
   const refused = set.reports.length - published;
   io.out(`${published} published, ${refused} refused`);
   return name === 'check' && (refused > 0 || published === 0) ? 1 : 0;
-}
-
-interface Values {
-  readonly dir?: string | undefined;
-  readonly kid?: string | undefined;
-  readonly alg?: string | undefined;
-  readonly bits?: string | undefined;
-  readonly help?: boolean | undefined;
-}
-
-function parseCommandLine(argv: readonly string[]): { values: Values; positionals: string[] } {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        dir: { type: 'string' },
-        kid: { type: 'string' },
-        alg: { type: 'string' },
-        bits: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error), { cause: error });
-  }
 }
 
 function isCommand(name: string): name is Command {

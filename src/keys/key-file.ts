@@ -11,15 +11,10 @@ import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, ty
 import { extname, parse as parsePath } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
+import { isRecord } from '../rules/finding.js';
+import { rsaModulusBits } from '../rules/jwks.js';
 import { errorCode } from './key-errors.js';
-import {
-  checkModulusBits,
-  checkSignatureUse,
-  publishedJwk,
-  resolveAlgorithm,
-  rsaModulusBits,
-  type PublishedJwk,
-} from './public-jwk.js';
+import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims, type PublicMembers, type PublishedJwk } from './public-jwk.js';
 
 /**
  * Extensions that mark a file as meant to be a key: such a file whose content is no PEM, JWK or JWKS is refused
@@ -84,29 +79,29 @@ export function parseKeyFile(file: string, content: Buffer | string, defaultAlg:
   return [];
 }
 
-/** The facts about a key its source states besides the key material. */
-interface Claims {
+/** The facts about a key its source states besides the key material; the kid may still be missing. */
+interface Claims extends Omit<KeyClaims, 'kid'> {
   readonly kid: string | undefined;
-  readonly alg: unknown;
-  readonly use: unknown;
   readonly keyOps: unknown;
 }
 
 /**
- * Runs the checks of one key in order, keeping what was learnt before a refusal so that `list` can show the
- * kid and bits of a key refused for its alg.
+ * Decides one key: the checks only its source can answer (kid present, key readable, `key_ops`), then the
+ * per-key rules of `src/rules/jwks.ts` on the JWK it would be published as. What was learnt before a refusal is
+ * kept, so that `list` can show the kid and bits of a key refused for its alg.
  */
-function describeKey(file: string, index: number | undefined, claims: Claims, defaultAlg: KeyAlgorithm, load: () => KeyObject): KeyEntry {
+function describeKey(file: string, index: number | undefined, claims: Claims, defaultAlg: KeyAlgorithm, load: () => PublicMembers): KeyEntry {
   const alg = claims.alg === undefined ? defaultAlg : typeof claims.alg === 'string' ? claims.alg : JSON.stringify(claims.alg);
   let bits: number | undefined;
   try {
     if (claims.kid === undefined) throw new KeyInvalidError('no kid: a JWKS with several keys needs a kid on each key');
-    const key = load();
-    bits = rsaModulusBits(key);
-    checkModulusBits(bits);
-    checkSignatureUse(claims.use, claims.keyOps);
-    const resolved = resolveAlgorithm(claims.alg, defaultAlg);
-    return { file, index, kid: claims.kid, alg: resolved, bits, status: 'accepted', jwk: publishedJwk(key, claims.kid, resolved) };
+    const members = load();
+    bits = members.n === undefined ? undefined : rsaModulusBits(members.n);
+    checkKeyOps(claims.keyOps);
+    const jwk = acceptJwk(candidateJwk(members, { ...claims, kid: claims.kid }, defaultAlg));
+    // Unreachable once the size rule passed; it narrows `bits` for the accepted entry.
+    if (bits === undefined) throw new KeyInvalidError('RSA key without a modulus');
+    return { file, index, kid: jwk.kid, alg: jwk.alg, bits, status: 'accepted', jwk };
   } catch (error) {
     return { file, index, kid: claims.kid, alg, bits, status: 'refused', reason: reasonOf(error) };
   }
@@ -130,7 +125,7 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
 
 function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm): KeyEntry {
   const claims: Claims = { kid: kidFromFileName(file), alg: undefined, use: undefined, keyOps: undefined };
-  return describeKey(file, undefined, claims, defaultAlg, () => loadPem(text));
+  return describeKey(file, undefined, claims, defaultAlg, () => publicMembers(loadPem(text)));
 }
 
 /**
@@ -175,7 +170,7 @@ function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): readon
   );
 }
 
-function parseJwk(file: string, index: number | undefined, jwk: Record<string, unknown>, fallbackKid: string | undefined, defaultAlg: KeyAlgorithm): KeyEntry {
+function parseJwk(file: string, index: number | undefined, jwk: Readonly<Record<string, unknown>>, fallbackKid: string | undefined, defaultAlg: KeyAlgorithm): KeyEntry {
   const kid = jwk.kid === undefined ? fallbackKid : jwk.kid;
   if (kid !== undefined && (typeof kid !== 'string' || kid === '')) {
     return { ...refusedFile(file, 'kid is not a non-empty string'), index };
@@ -184,18 +179,19 @@ function parseJwk(file: string, index: number | undefined, jwk: Record<string, u
   return describeKey(file, index, claims, defaultAlg, () => loadJwk(jwk));
 }
 
-/** The public half of an RSA JWK. Only `n` and `e` are imported, so private members play no part. */
-function loadJwk(jwk: Record<string, unknown>): KeyObject {
-  if (jwk.kty !== 'RSA') throw new KeyInvalidError(`kty ${JSON.stringify(jwk.kty)}: only RSA keys are published`);
+/**
+ * The public members of a JWK. An RSA JWK is imported from its `n` and `e` only (so private members play no
+ * part) and must be a valid key; a JWK of another type keeps its `kty` alone, for the kty rule to refuse.
+ */
+function loadJwk(jwk: Readonly<Record<string, unknown>>): PublicMembers {
+  if (jwk.kty !== 'RSA') return { kty: jwk.kty };
   if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') throw new KeyInvalidError('RSA JWK without string n and e');
   const key: JsonWebKey = { kty: 'RSA', n: jwk.n, e: jwk.e };
+  let imported: KeyObject;
   try {
-    return createPublicKey({ key, format: 'jwk' });
+    imported = createPublicKey({ key, format: 'jwk' });
   } catch (error) {
     throw new KeyInvalidError(`invalid RSA JWK${codeSuffix(error)}`, { cause: error });
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return publicMembers(imported);
 }

@@ -1,62 +1,70 @@
 /**
  * The published form of a key: an RSA signature verification key with exactly the members `kty`, `use`, `kid`,
- * `alg`, `n` and `e`, in that order, whatever the source held. Every check a key must pass on its own (type,
- * size, use, algorithm) lives here; each failed check throws a {@link KeyInvalidError} whose message is the
- * refusal reason, written for an operator and never holding key material.
+ * `alg`, `n` and `e`, in that order, whatever the source held. Whether a key may be published is decided by the
+ * per-key rules of `src/rules/jwks.ts` ({@link jwkFindings}) run on that form, the same rules `verify` applies to
+ * a served set, so type, size, use and algorithm are each judged in one place. Only what the published form
+ * cannot show is checked here: RSA-PSS-restricted keys, key types without a JWK form, and `key_ops`.
+ *
+ * Each refusal throws a {@link KeyInvalidError} whose message is the reason, written for an operator and never
+ * holding key material.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc7517#section-4 | RFC 7517 §4} (JWK members)
  * @see {@link https://www.rfc-editor.org/rfc/rfc7518#section-6.3 | RFC 7518 §6.3} (RSA key parameters)
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { SuccessBody } from '../../generated/operations.js';
-import { KEY_ALGORITHMS, type KeyAlgorithm } from '../config.js';
+import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
+import { describeFinding, type Finding } from '../rules/finding.js';
+import { jwkFindings } from '../rules/jwks.js';
 
 /** The JWKS body of `GET /.well-known/jwks.json` ({@link https://www.rfc-editor.org/rfc/rfc7517#section-5 | RFC 7517 §5}). */
 export type Jwks = SuccessBody<'getWellKnownJwksJson'>;
 /** One published key of {@link Jwks}. */
 export type PublishedJwk = Jwks['keys'][number];
+/** A published key whose `alg` is known to be one of the allowed algorithms. */
+export type AcceptedJwk = PublishedJwk & { readonly alg: KeyAlgorithm };
 
-/**
- * Smallest RSA modulus published: RFC 7518
- * {@link https://www.rfc-editor.org/rfc/rfc7518#section-3.3 | §3.3} and
- * {@link https://www.rfc-editor.org/rfc/rfc7518#section-3.5 | §3.5} require 2048 bits for RS* and PS*.
- */
-export const MIN_RSA_BITS = 2048;
+/** The public members of a key: `n` and `e` for RSA; a key of another type has its `kty` only. */
+export type PublicMembers = { readonly kty: unknown } & Readonly<Pick<JsonWebKey, 'n' | 'e'>>;
 
-/** Whether `value` is one of the {@link KEY_ALGORITHMS} (RFC 7518 §3.1 RS256…PS512). */
-export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
-  return KEY_ALGORITHMS.some((alg) => alg === value);
+/** What a key's source states besides the key material. */
+export interface KeyClaims {
+  readonly kid: string;
+  /** The source's `use`; `undefined` publishes `sig`. */
+  readonly use: unknown;
+  /** The source's `alg`; `undefined` publishes the default (`KEYS_DEFAULT_ALG`). */
+  readonly alg: unknown;
 }
 
+/** The JWK a key would be published as, before the rules have judged it. */
+export type CandidateJwk = PublicMembers & KeyClaims;
+
 /**
- * The modulus length of an RSA key, public or private. Throws for any other key type: the contract's JWK has
- * `n` and `e` only, and RSA-PSS-restricted keys (OID id-RSASSA-PSS) cannot be exported as a JWK.
+ * The public members of a parsed key. Only `n` and `e` are taken, so private members (`d`, `p`, `q`, `dp`, `dq`,
+ * `qi`, `oth`; RFC 7518 §6.3.2) cannot leak whatever `key` is. Throws for an RSA-PSS-restricted key (OID
+ * id-RSASSA-PSS), which cannot be exported as a JWK, and for a key type with no JWK form (DSA, DH).
  */
-export function rsaModulusBits(key: KeyObject): number {
+export function publicMembers(key: KeyObject): PublicMembers {
   const type = key.asymmetricKeyType;
   if (type === 'rsa-pss') {
     throw new KeyInvalidError('RSA-PSS-restricted key (id-RSASSA-PSS) is not supported; convert it to a plain RSA key, which signs PS256 too');
   }
-  if (type !== 'rsa') throw new KeyInvalidError(`${type === undefined ? 'non-asymmetric' : type.toUpperCase()} key: only RSA keys are published`);
-  const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (bits === undefined) throw new KeyInvalidError('RSA key without a modulus length');
-  return bits;
-}
-
-/** Refuses keys under {@link MIN_RSA_BITS}. */
-export function checkModulusBits(bits: number): void {
-  if (bits < MIN_RSA_BITS) throw new KeyInvalidError(`RSA ${bits} bits is under the ${MIN_RSA_BITS}-bit minimum (RFC 7518 §3.3)`);
+  let exported: JsonWebKey;
+  try {
+    exported = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' });
+  } catch (error) {
+    throw new KeyInvalidError(`${type === undefined ? 'non-asymmetric' : type.toUpperCase()} key: has no JWK form`, { cause: error });
+  }
+  return { kty: exported.kty, n: exported.n, e: exported.e };
 }
 
 /**
- * Checks a JWK's `use` ({@link https://www.rfc-editor.org/rfc/rfc7517#section-4.2 | RFC 7517 §4.2}) and `key_ops`
- * ({@link https://www.rfc-editor.org/rfc/rfc7517#section-4.3 | §4.3}): the set only holds signature keys, and
- * republishing an encryption key as `sig` would hand clients a key its owner never meant for signatures.
+ * Refuses a JWK whose `key_ops` ({@link https://www.rfc-editor.org/rfc/rfc7517#section-4.3 | RFC 7517 §4.3})
+ * allow neither `sign` nor `verify`: republishing it for signatures would hand clients a key its owner never
+ * meant for them. `key_ops` is not published, so no rule of the served set can see it.
  */
-export function checkSignatureUse(use: unknown, keyOps: unknown): void {
-  if (use === 'enc') throw new KeyInvalidError('use "enc": encryption keys are not published, only signature keys');
-  if (use !== undefined && use !== 'sig') throw new KeyInvalidError(`use ${JSON.stringify(use)} is not "sig"`);
+export function checkKeyOps(keyOps: unknown): void {
   if (keyOps === undefined) return;
   if (!Array.isArray(keyOps) || !keyOps.some((op) => op === 'sign' || op === 'verify')) {
     throw new KeyInvalidError('key_ops allows neither "sign" nor "verify"');
@@ -64,25 +72,28 @@ export function checkSignatureUse(use: unknown, keyOps: unknown): void {
 }
 
 /**
- * The `alg` to publish: the key's own, else `fallback` (`KEYS_DEFAULT_ALG`). A key is pinned to one algorithm so
+ * The JWK a key would be published as: `{ kty, use, kid, alg, n, e }` in that order (so equal key sets serialize
+ * to equal bytes), with `use` defaulting to `sig` and `alg` to `defaultAlg`. A key is pinned to one algorithm so
  * that verifiers do not take the algorithm from the token
  * ({@link https://www.rfc-editor.org/rfc/rfc8725#section-3.1 | RFC 8725 §3.1}).
  */
-export function resolveAlgorithm(alg: unknown, fallback: KeyAlgorithm): KeyAlgorithm {
-  if (alg === undefined) return fallback;
-  if (!isKeyAlgorithm(alg)) {
-    throw new KeyInvalidError(`unsupported alg ${JSON.stringify(alg)} (allowed: ${KEY_ALGORITHMS.join(', ')})`);
-  }
-  return alg;
+export function candidateJwk(members: PublicMembers, claims: KeyClaims, defaultAlg: KeyAlgorithm): CandidateJwk {
+  return { kty: members.kty, use: claims.use ?? 'sig', kid: claims.kid, alg: claims.alg ?? defaultAlg, n: members.n, e: members.e };
 }
 
 /**
- * The published JWK of an RSA key. Only `n` and `e` are taken from the key, so private members (`d`, `p`, `q`,
- * `dp`, `dq`, `qi`, `oth`; RFC 7518 §6.3.2) cannot leak whatever `key` is.
+ * The candidate as published, when the per-key rules of `src/rules/jwks.ts` find nothing. Otherwise throws a
+ * {@link KeyInvalidError} listing every finding with its rule id, e.g. `alg: is "HS256" (kid "k"); must be one
+ * of RS256, … (rfc8725.alg-allowed)`.
  */
-export function publishedJwk(key: KeyObject, kid: string, alg: KeyAlgorithm): PublishedJwk {
-  const { n, e } = (key.type === 'private' ? createPublicKey(key) : key).export({ format: 'jwk' });
-  if (n === undefined || e === undefined) throw new KeyInvalidError('RSA key without n and e');
-  // Member order is fixed so that equal key sets serialize to equal bytes (ETags, two replicas).
-  return { kty: 'RSA', use: 'sig', kid, alg, n, e };
+export function acceptJwk(candidate: CandidateJwk): AcceptedJwk {
+  const findings = jwkFindings(candidate, '');
+  if (findings.length > 0) throw new KeyInvalidError(findings.map(refusalReason).join('; '));
+  if (candidate.e === undefined) throw new KeyInvalidError('RSA key without e');
+  // The rules passed: kty is "RSA", use "sig", alg an allowed algorithm, n a base64url modulus of MIN_RSA_BITS or more.
+  return candidate as AcceptedJwk;
+}
+
+function refusalReason(found: Finding): string {
+  return `${describeFinding(found)} (${found.rule})`;
 }

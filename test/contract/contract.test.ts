@@ -45,6 +45,25 @@ describe('Contract.load on the document as upstream exports it', () => {
     ]);
   });
 
+  it('gives the same problems structured: pointer, member and message', async () => {
+    const contract = await Contract.load();
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, { keys: [], extra: true })).toEqual([
+      { pointer: '/extra', member: 'extra', message: 'is not allowed by openapi.json (additionalProperties: false)' },
+    ]);
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, {})).toEqual([{ pointer: '/keys', member: 'keys', message: 'is required by openapi.json' }]);
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, [])).toEqual([{ pointer: '', member: '(document)', message: 'must be object' }]);
+    expect(contract.responseProblems('getWellKnownJwksJson', 200, [])).toEqual(['(document): must be object']);
+    const base = { message: 'm', type: 't', timestamp: '2026-01-01T00:00:00.000Z' };
+    expect(contract.componentIssues('ApiErrorResponse', { ...base, code: 7 })).toEqual([{ pointer: '/code', member: 'code', message: 'must be string,null' }]);
+  });
+
+  it('names nested members by their full pointer', async () => {
+    const contract = await Contract.load();
+    const key = { kty: 'RSA', use: 'sig', kid: 'k', alg: 'RS256', n: 7, e: 'AQAB' };
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, { keys: [key] })).toEqual([{ pointer: '/keys/0/n', member: 'n', message: 'must be string' }]);
+    expect(contract.responseProblems('getWellKnownJwksJson', 200, { keys: [key] })).toEqual(['/keys/0/n: must be string']);
+  });
+
   it.each([
     ['an OpenAPI 3.0 document', (doc: Record<string, any>) => (doc.openapi = '3.0.3'), /openapi: must be a 3\.1\.x version/],
     ['an invalid schema type', (doc: Record<string, any>) => (doc.components.schemas.JWK.type = ['strin']), /openapi-backend refused/],

@@ -41,7 +41,7 @@ describe('security headers', () => {
 
 describe('server limits', () => {
   it('bounds header time, request time, keep-alive and header size', () => {
-    const { server } = createLimitedServer();
+    const server = createLimitedServer(() => undefined);
     expect(server.headersTimeout).toBe(SERVER_LIMITS.headersTimeoutMs);
     expect(server.requestTimeout).toBe(SERVER_LIMITS.requestTimeoutMs);
     expect(server.keepAliveTimeout).toBe(SERVER_LIMITS.keepAliveTimeoutMs);

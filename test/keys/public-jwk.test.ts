@@ -1,48 +1,72 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_ALGORITHMS } from '../../src/config.js';
 import { KeyInvalidError } from '../../src/errors.js';
-import { checkModulusBits, checkSignatureUse, isKeyAlgorithm, publishedJwk, resolveAlgorithm, rsaModulusBits } from '../../src/keys/public-jwk.js';
+import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims } from '../../src/keys/public-jwk.js';
+import { isKeyAlgorithm } from '../../src/rules/jwks.js';
 import { ecKey, PUBLISHED_MEMBERS, rsaKey, type TestKey } from './helpers.js';
 
 let rsa: TestKey;
+let small: TestKey;
 
 beforeAll(() => {
   rsa = rsaKey();
+  small = rsaKey(1024);
 });
 
-describe('publishedJwk', () => {
+const claims = (overrides: Partial<KeyClaims> = {}): KeyClaims => ({ kid: 'k1', use: undefined, alg: undefined, ...overrides });
+const accept = (key: TestKey, overrides: Partial<KeyClaims> = {}, defaultAlg: (typeof KEY_ALGORITHMS)[number] = 'RS256') =>
+  acceptJwk(candidateJwk(publicMembers(key.privateKey), claims(overrides), defaultAlg));
+
+describe('the published JWK', () => {
   it('from a private key: exactly kty, use, kid, alg, n, e in that order', () => {
-    const jwk = publishedJwk(rsa.privateKey, 'k1', 'PS512');
+    const jwk = accept(rsa, { alg: 'PS512' });
     expect(Object.keys(jwk)).toEqual(PUBLISHED_MEMBERS);
     expect(jwk).toMatchObject({ kty: 'RSA', use: 'sig', kid: 'k1', alg: 'PS512', e: 'AQAB' });
     expect(jwk.n).toBe(rsa.publicKey.export({ format: 'jwk' }).n);
   });
 });
 
-describe('checks', () => {
-  it('rsaModulusBits: bits of RSA keys, refusal of others', () => {
-    expect(rsaModulusBits(rsa.publicKey)).toBe(2048);
-    expect(() => rsaModulusBits(ecKey().publicKey)).toThrow(/EC key/);
+describe('acceptance by the rules of src/rules/jwks.ts', () => {
+  it('publicMembers: n and e of RSA keys, kty alone for others, which the kty rule refuses', () => {
+    expect(publicMembers(rsa.publicKey)).toEqual({ kty: 'RSA', n: rsa.publicKey.export({ format: 'jwk' }).n, e: 'AQAB' });
+    expect(publicMembers(ecKey().publicKey)).toMatchObject({ kty: 'EC', n: undefined, e: undefined });
+    expect(() => accept(ecKey())).toThrow(/kty: is "EC" .*\(rfc7518\.kty-rsa\)/);
   });
 
-  it('checkModulusBits refuses under 2048', () => {
-    expect(() => checkModulusBits(2047)).toThrow(KeyInvalidError);
-    expect(() => checkModulusBits(2048)).not.toThrow();
+  it('publicMembers refuses RSA-PSS-restricted keys and key types without a JWK form', () => {
+    expect(() => publicMembers(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey)).toThrow(/RSA-PSS-restricted/);
+    expect(() => publicMembers(generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).publicKey)).toThrow(/DSA key: has no JWK form/);
   });
 
-  it('checkSignatureUse accepts sig or none, refuses enc and other uses', () => {
-    expect(() => checkSignatureUse(undefined, undefined)).not.toThrow();
-    expect(() => checkSignatureUse('sig', ['verify'])).not.toThrow();
-    expect(() => checkSignatureUse('enc', undefined)).toThrow(/use "enc"/);
-    expect(() => checkSignatureUse('other', undefined)).toThrow(/is not "sig"/);
-    expect(() => checkSignatureUse(undefined, ['wrapKey'])).toThrow(/key_ops/);
+  it('refuses RSA under 2048 bits', () => {
+    expect(() => accept(small)).toThrow(KeyInvalidError);
+    expect(() => accept(small)).toThrow(/1024-bit modulus .*\(rfc7518\.rsa-key-size\)/);
+    expect(() => accept(rsa)).not.toThrow();
   });
 
-  it('resolveAlgorithm: own alg, else the default; only RS*/PS*', () => {
-    expect(resolveAlgorithm(undefined, 'RS384')).toBe('RS384');
-    for (const alg of KEY_ALGORITHMS) expect(resolveAlgorithm(alg, 'RS256')).toBe(alg);
-    for (const alg of ['HS256', 'ES256', 'none', 'rs256', 42]) expect(() => resolveAlgorithm(alg, 'RS256')).toThrow(/unsupported alg/);
+  it('use: sig or none accepted; enc and other uses refused', () => {
+    expect(accept(rsa).use).toBe('sig');
+    expect(accept(rsa, { use: 'sig' }).use).toBe('sig');
+    expect(() => accept(rsa, { use: 'enc' })).toThrow(/use: is "enc"/);
+    expect(() => accept(rsa, { use: 'other' })).toThrow(/must be "sig" \(rfc7517\.use-sig\)/);
+  });
+
+  it('key_ops: must allow sign or verify when present', () => {
+    expect(() => checkKeyOps(undefined)).not.toThrow();
+    expect(() => checkKeyOps(['verify'])).not.toThrow();
+    expect(() => checkKeyOps(['wrapKey'])).toThrow(/key_ops/);
+  });
+
+  it('alg: own alg, else the default; only RS*/PS*', () => {
+    expect(accept(rsa, {}, 'RS384').alg).toBe('RS384');
+    for (const alg of KEY_ALGORITHMS) expect(accept(rsa, { alg }).alg).toBe(alg);
+    for (const alg of ['HS256', 'ES256', 'none', 'rs256', 42]) expect(() => accept(rsa, { alg })).toThrow(/\(rfc8725\.alg-allowed\)/);
     expect(isKeyAlgorithm('PS256')).toBe(true);
     expect(isKeyAlgorithm('EdDSA')).toBe(false);
+  });
+
+  it('lists every finding of a key, each with its rule', () => {
+    expect(() => accept(small, { use: 'enc', alg: 'HS256' })).toThrow(/rfc7517\.use-sig\); .*rfc8725\.alg-allowed\); .*rfc7518\.rsa-key-size\)$/);
   });
 });

@@ -1,0 +1,38 @@
+/**
+ * The metadata this service publishes when `METADATA_FILE` does not say otherwise, derived from the issuer so a
+ * deployment only has to set `ISSUER`.
+ */
+import { operations } from '../../generated/operations.js';
+import type { OAuthMetadata } from './types.js';
+
+/**
+ * Default `scopes_supported`: the OpenID Connect standard scopes (OpenID Connect Core §5.4) plus `offline_access`
+ * for refresh tokens (§11). RFC 8414 §2 makes the member optional, but `openapi.json` requires it and a non-empty
+ * list, so a deployment with other scopes lists them in `METADATA_FILE`.
+ */
+export const DEFAULT_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access'];
+
+/**
+ * The derived defaults for `issuer` (RFC 8414 §2): endpoints under the issuer, `jwks_uri` at this service's own
+ * JWKS path from `openapi.json`, the authorization code flow with PKCE S256 for public clients.
+ *
+ * Partial on purpose: a member `openapi.json` later requires without a sensible default comes from
+ * `METADATA_FILE`, and the contract check names it when it is missing.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
+ */
+export function defaultMetadata(issuer: string): Partial<OAuthMetadata> {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth/authorize`,
+    token_endpoint: `${issuer}/oauth/token`,
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    jwks_uri: `${issuer}${operations.getWellKnownJwksJson.path}`,
+    response_types_supported: ['code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    // RFC 9700 §2.1.1: PKCE with S256 only; "plain" offers no protection once the challenge leaks.
+    code_challenge_methods_supported: ['S256'],
+    token_endpoint_auth_methods_supported: ['none'],
+    scopes_supported: [...DEFAULT_SCOPES],
+  };
+}

@@ -1,0 +1,60 @@
+/** The command line of `npm run verify`. */
+import { parseCommandLine } from '../cli/args.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_ORIGIN, DEFAULT_TIMEOUT_MS } from './verify.js';
+
+/** Shown with every usage error and for `--help`. */
+export const USAGE = `usage: npm run verify -- <base-url> [--json] [--timeout-ms <ms>] [--origin <origin>]
+
+  <base-url>         the deployment's issuer, e.g. https://auth.example.com
+  --json             print the report as JSON on stdout
+  --timeout-ms <ms>  time limit per request (default ${DEFAULT_TIMEOUT_MS})
+  --origin <origin>  Origin sent by the CORS checks (default ${DEFAULT_ORIGIN})
+
+exit code: 0 nothing failed (warnings allowed), 1 something failed or the host did not answer, 2 usage error`;
+
+/** A parsed command line. */
+export interface VerifyArgs {
+  readonly help: boolean;
+  readonly baseUrl: string;
+  readonly json: boolean;
+  readonly timeoutMs: number;
+  readonly origin: string;
+}
+
+/** The options of `npm run verify`. */
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  'timeout-ms': { type: 'string' },
+  origin: { type: 'string' },
+} as const;
+
+/** Parses `argv` (without node and script). Throws a {@link UsageError} naming what is wrong. */
+export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
+  const { values, positionals } = parseCommandLine(argv, OPTIONS);
+  const help = values.help === true;
+  if (!help && positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'the base URL is missing' : `expected one base URL, got ${positionals.length}`);
+  }
+  return {
+    help,
+    baseUrl: positionals[0] ?? '',
+    json: values.json === true,
+    timeoutMs: timeout(values['timeout-ms']),
+    origin: origin(values.origin),
+  };
+}
+
+function timeout(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_TIMEOUT_MS;
+  const ms = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new UsageError(`--timeout-ms: "${value}" is not a positive whole number of milliseconds`);
+  return ms;
+}
+
+function origin(value: string | undefined): string {
+  if (value === undefined) return DEFAULT_ORIGIN;
+  if (!URL.canParse(value) || new URL(value).origin !== value) throw new UsageError(`--origin: "${value}" is not an origin such as https://app.example.com`);
+  return value;
+}

@@ -1,0 +1,64 @@
+/**
+ * RFC 8414 checks of the served metadata: the shared document rules (issuer identical to the base URL, issuer
+ * form, endpoints, required arrays), then that `jwks_uri` answers with the same key set as the JWKS endpoint.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
+ */
+import { METADATA_SCHEMA } from '../metadata/metadata.js';
+import { finding, isRecord, type Finding } from '../rules/finding.js';
+import { ISSUER_RULES } from '../rules/issuer.js';
+import { METADATA_RULES, metadataFindings } from '../rules/metadata.js';
+import { parseAbsoluteUrl } from '../rules/url.js';
+import { HTTP_RULES } from './rules.js';
+import type { Session } from './session.js';
+
+/** The JWKS endpoint's document, when it answered one. */
+export interface ServedKeySet {
+  readonly url: string;
+  readonly body: unknown;
+}
+
+/** Records the RFC 8414 results of `metadata`, comparing what `jwks_uri` serves with `jwks`. */
+export async function checkMetadata(session: Session, metadata: unknown, jwks: ServedKeySet | undefined): Promise<void> {
+  const schema = session.contract.componentSchema(METADATA_SCHEMA);
+  const findings = metadataFindings(metadata, { schema, issuer: session.base, issuerFrom: 'the base URL' });
+  session.report.checkAll([...Object.values(ISSUER_RULES), ...Object.values(METADATA_RULES)], 'metadata', findings);
+  const jwksUri = isRecord(metadata) ? metadata.jwks_uri : undefined;
+  session.report.check(HTTP_RULES.jwksUri, 'metadata', await jwksUriFindings(session, jwksUri, jwks), `${String(jwksUri)} serves the same key set`);
+}
+
+async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedKeySet | undefined): Promise<Finding[]> {
+  const fail = (message: string): Finding[] => [finding(HTTP_RULES.jwksUri, message, 'jwks_uri')];
+  if (typeof jwksUri !== 'string' || parseAbsoluteUrl(jwksUri) === undefined) return fail(`${JSON.stringify(jwksUri) ?? 'missing'} is not a URL to fetch`);
+  const exchange = await session.request(HTTP_RULES.jwksUri, jwksUri);
+  if (exchange === undefined) return [];
+  if (exchange.status !== 200) {
+    const location = exchange.headers.get('location');
+    return fail(`${jwksUri} answered ${exchange.status}${location === null ? '' : ` (redirect to ${location})`}, expected 200`);
+  }
+  let served: unknown;
+  try {
+    served = JSON.parse(exchange.body);
+  } catch {
+    return fail(`${jwksUri} did not answer JSON`);
+  }
+  if (jwks !== undefined && keySetFingerprint(served) !== keySetFingerprint(jwks.body)) {
+    return fail(`${jwksUri} serves a different key set than ${jwks.url}`);
+  }
+  return [];
+}
+
+/** The keys of a set as sorted canonical JSON strings: equal for the same keys in any order or member order. */
+function keySetFingerprint(set: unknown): string {
+  const keys = isRecord(set) && Array.isArray(set.keys) ? set.keys : [];
+  return JSON.stringify(keys.map(canonicalJson).sort());
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (isRecord(value)) {
+    const members = Object.keys(value).sort().map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract checks every JSON answer gets: no redirect, the expected status, `application/json`, a JSON body
+ * that validates against its schema in `openapi.json`.
+ */
+import type { SchemaProblem } from '../contract/ajv.js';
+import { finding, type Finding, type Rule } from '../rules/finding.js';
+import { SCHEMA_RULE, schemaFindings } from '../rules/schema.js';
+import { mediaType, type Exchange } from './http.js';
+import { HTTP_RULES } from './rules.js';
+import type { Session } from './session.js';
+
+/** What an answer must be. */
+export interface ExpectedResponse {
+  readonly status: number;
+  /** The rule the status belongs to (`contract.status`, `contract.error-404`, …). */
+  readonly statusRule: Rule;
+  /** Schema problems of the body, from the contract. */
+  readonly problems: (body: unknown) => readonly SchemaProblem[];
+}
+
+/** Records the contract checks of `exchange`; returns its parsed body when it got that far, else `undefined`. */
+export function checkJsonResponse(session: Session, exchange: Exchange, expected: ExpectedResponse): unknown {
+  const report = session.report;
+  const subject = session.subject(exchange.method, exchange.url);
+  const { status, headers } = exchange;
+  const redirect = status >= 300 && status < 400;
+  const location = headers.get('location') ?? '(no Location header)';
+  report.check(HTTP_RULES.noRedirect, subject, redirect ? [finding(HTTP_RULES.noRedirect, `${status} redirect to ${location}; clients do not follow it`, 'Location')] : [], `answered ${status}`);
+  const statusFindings: Finding[] = status === expected.status ? [] : [finding(expected.statusRule, `is ${status}, expected ${expected.status}`, 'status')];
+  report.check(expected.statusRule, subject, statusFindings, `${status}`);
+  if (status !== expected.status) return undefined;
+
+  const type = mediaType(headers);
+  const typeFindings: Finding[] =
+    type === 'application/json'
+      ? []
+      : [finding(HTTP_RULES.contentType, type === undefined ? 'is missing; must be application/json' : `is "${type}"; must be application/json`, 'Content-Type')];
+  report.check(HTTP_RULES.contentType, subject, typeFindings, headers.get('content-type') ?? '');
+
+  let body: unknown;
+  try {
+    body = JSON.parse(exchange.body);
+  } catch (error) {
+    report.check(HTTP_RULES.json, subject, [finding(HTTP_RULES.json, `is not JSON: ${(error as Error).message}`, 'body')], '');
+    return undefined;
+  }
+  report.check(HTTP_RULES.json, subject, [], `${exchange.body.length} characters of JSON`);
+  report.check(SCHEMA_RULE, subject, schemaFindings(expected.problems(body)), SCHEMA_RULE.summary);
+  return body;
+}

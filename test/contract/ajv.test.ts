@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { formatSchemaErrors, formatSchemaProblem, pointerSegments, schemaProblems } from '../../src/contract/ajv.js';
+
+describe('schemaProblems', () => {
+  it('points at the refused or missing member itself, escaping it as RFC 6901 requires', () => {
+    const errors = [
+      { instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'a/b~c' }, message: 'must NOT have additional properties' },
+      { instancePath: '/keys/0', keyword: 'required', params: { missingProperty: 'kid' }, message: "must have required property 'kid'" },
+      { instancePath: '/keys/0/n', keyword: 'type', params: { type: 'string' }, message: 'must be string' },
+      { instancePath: '', keyword: 'type', params: { type: 'object' } },
+    ];
+    expect(schemaProblems(errors)).toEqual([
+      { pointer: '/a~1b~0c', member: 'a/b~c', message: 'is not allowed by openapi.json (additionalProperties: false)' },
+      { pointer: '/keys/0/kid', member: 'kid', message: 'is required by openapi.json' },
+      { pointer: '/keys/0/n', member: 'n', message: 'must be string' },
+      { pointer: '', member: '(document)', message: 'type' },
+    ]);
+    expect(formatSchemaErrors(errors)).toEqual([
+      '/a~1b~0c: is not allowed by openapi.json (additionalProperties: false)',
+      '/keys/0/kid: is required by openapi.json',
+      '/keys/0/n: must be string',
+      '(document): type',
+    ]);
+    expect(schemaProblems(null)).toEqual([]);
+  });
+
+  it('formats one problem as pointer: message', () => {
+    expect(formatSchemaProblem({ pointer: '/x', member: 'x', message: 'must be string' })).toBe('/x: must be string');
+    expect(formatSchemaProblem({ pointer: '', member: '(document)', message: 'must be object' })).toBe('(document): must be object');
+  });
+
+  it('splits and unescapes pointers', () => {
+    expect(pointerSegments('')).toEqual([]);
+    expect(pointerSegments('/a~1b/0/c~0d')).toEqual(['a/b', '0', 'c~d']);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The production entry as operators run it: `node dist/main.js`, with its environment, flags and exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { HandlerMissingError } from '../src/errors.js';
+import { get } from './support/http.js';
+import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
+import { MAIN, spawnServer } from './support/process.js';
+import { startTestService } from './support/service.js';
+import { writeSpec } from './support/spec-copy.js';
+
+const run = promisify(execFile);
+
+/** Runs the entry to completion; resolves with its exit code and output. */
+async function runMain(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [MAIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const keysDir = keysDirWith({ main: rsaKey() });
+
+describe('node dist/main.js', () => {
+  it('serves both documents with the embedded defaults', async () => {
+    const server = await spawnServer({});
+    try {
+      const [jwks, metadata] = await Promise.all([
+        get(`${server.url}/.well-known/jwks.json`),
+        get(`${server.url}/.well-known/oauth-authorization-server`),
+      ]);
+      expect(jwks.status).toBe(200);
+      expect(JSON.parse(jwks.body).keys).toHaveLength(1);
+      expect(metadata.status).toBe(200);
+      expect(JSON.parse(metadata.body).issuer).toBe(`http://localhost:${new URL(server.url).port}`);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('stops the boot listing every invalid or unknown setting by name', async () => {
+    const result = await runMain([], { PORT: 'abc', CACHE_MAX_AGE: '-1', KEYS_DIRECTORY: '/keys', KEYS_DEFAULT_ALG: 'HS256' });
+    expect(result.code).toBe(1);
+    for (const name of ['PORT', 'CACHE_MAX_AGE', 'KEYS_DIRECTORY', 'KEYS_DEFAULT_ALG']) expect(result.stderr).toContain(`${name}:`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a missing explicit KEYS_DIR and never creates a key there', async () => {
+    const missing = join(tempDir(), 'absent');
+    const result = await runMain([], { KEYS_DIR: missing, PORT: '0', ADMIN_PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('KEYS_DIR');
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('reports configuration and metadata problems together, before listening', async () => {
+    const file = join(tempDir(), 'metadata.json');
+    writeFileSync(file, JSON.stringify({ registration_endpoint: 'https://auth.example.com/register' }));
+    const result = await runMain([], { KEYS_DIR: keysDir, ISSUER: 'https://auth.example.com/tenant', METADATA_FILE: file, PORT: '0', ADMIN_PORT: '0' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/ISSUER: .*path/);
+    expect(result.stderr).toMatch(/registration_endpoint: .*openapi\.json/);
+    expect(result.stdout).not.toContain('listening');
+  });
+
+  it('--check prints the metadata and the keys and exits 0 when all is valid', async () => {
+    const result = await runMain(['--check'], { KEYS_DIR: keysDir, ISSUER: 'https://auth.example.com' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"issuer": "https://auth.example.com"');
+    expect(result.stdout).toMatch(/published\s+main\.pem\s+main\s+RS256\s+2048 bits/);
+  });
+
+  it('--check exits 1 naming a refused key file', async () => {
+    const dir = keysDirWith({ good: rsaKey() });
+    writeFileSync(join(dir, 'weak.pem'), rsaKey(1024).pem);
+    const result = await runMain(['--check'], { KEYS_DIR: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/REFUSED\s+weak\.pem/);
+    expect(readdirSync(dir).sort()).toEqual(['good.pem', 'weak.pem']);
+  });
+
+  it('rejects an unknown argument with usage and exit code 2', async () => {
+    const result = await runMain(['--chek'], {});
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('usage: node dist/main.js');
+  });
+});
+
+describe('boot refusal', () => {
+  it('refuses to start when openapi.json has an operation with no handler, naming it', async () => {
+    const specFile = writeSpec((doc) => {
+      doc.paths['/.well-known/openid-configuration'] = structuredClone(doc.paths['/.well-known/oauth-authorization-server']);
+    });
+    const start = startTestService({ KEYS_DIR: keysDir }, { specFile });
+    await expect(start).rejects.toBeInstanceOf(HandlerMissingError);
+    await expect(start).rejects.toThrow('getWellKnownOpenidConfiguration (GET /.well-known/openid-configuration)');
+  });
+});

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contract } from '../../src/contract/contract.js';
+import { DEFAULT_SCOPES } from '../../src/metadata/defaults.js';
+import { resolveMetadata } from '../../src/metadata/metadata.js';
+import { configFor, problemsOf, tempDir } from './helpers.js';
+
+const ISSUER = 'https://auth.example.com';
+let contract: Contract;
+const temp = tempDir();
+
+beforeAll(async () => {
+  contract = await Contract.load();
+});
+
+afterAll(() => temp.cleanup());
+
+const resolveWith = (members: unknown, issuer = ISSUER) => resolveMetadata(configFor(issuer, temp.write(`m-${Math.random()}.json`, members)), contract);
+
+describe('resolveMetadata defaults', () => {
+  it('derives every endpoint from ISSUER', () => {
+    expect(resolveMetadata(configFor(ISSUER), contract)).toEqual({
+      issuer: ISSUER,
+      authorization_endpoint: `${ISSUER}/oauth/authorize`,
+      token_endpoint: `${ISSUER}/oauth/token`,
+      revocation_endpoint: `${ISSUER}/oauth/revoke`,
+      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
+      response_types_supported: ['code'],
+      grant_types_supported: ['authorization_code', 'refresh_token'],
+      code_challenge_methods_supported: ['S256'],
+      token_endpoint_auth_methods_supported: ['none'],
+      scopes_supported: [...DEFAULT_SCOPES],
+    });
+  });
+
+  it('uses the issuer argument over config.issuer (the bound URL when ISSUER is unset)', () => {
+    const metadata = resolveMetadata(configFor(undefined), contract, 'http://127.0.0.1:54321');
+    expect(metadata.issuer).toBe('http://127.0.0.1:54321');
+    expect(metadata.jwks_uri).toBe('http://127.0.0.1:54321/.well-known/jwks.json');
+  });
+
+  it('accepts the development default http://localhost:<PORT>', () => {
+    expect(resolveMetadata(configFor(undefined), contract).issuer).toBe('http://localhost:3000');
+  });
+
+  it('returns a frozen document', () => {
+    const metadata = resolveMetadata(configFor(ISSUER), contract);
+    expect(Object.isFrozen(metadata)).toBe(true);
+    expect(Object.isFrozen(metadata.scopes_supported)).toBe(true);
+  });
+});
+
+describe('resolveMetadata with METADATA_FILE', () => {
+  it('replaces the defaults with the members of the file', () => {
+    const metadata = resolveWith({
+      scopes_supported: ['read', 'write'],
+      service_documentation: 'https://docs.example.com/oauth',
+      token_endpoint: 'https://tokens.example.com/token',
+    });
+    expect(metadata.scopes_supported).toEqual(['read', 'write']);
+    expect(metadata.service_documentation).toBe('https://docs.example.com/oauth');
+    expect(metadata.token_endpoint).toBe('https://tokens.example.com/token');
+    expect(metadata.authorization_endpoint).toBe(`${ISSUER}/oauth/authorize`);
+  });
+
+  it('accepts an issuer in the file equal to ISSUER', () => {
+    expect(resolveWith({ issuer: ISSUER }).issuer).toBe(ISSUER);
+  });
+
+  it('refuses an issuer in the file other than ISSUER', () => {
+    const problems = problemsOf(() => resolveWith({ issuer: 'https://other.example.com' }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^METADATA_FILE: issuer: is "https:\/\/other\.example\.com", but ISSUER is "https:\/\/auth\.example\.com"/);
+  });
+
+  it('refuses a member openapi.json does not define, naming it and openapi.json', () => {
+    const problems = problemsOf(() => resolveWith({ registration_endpoint: `${ISSUER}/oauth/register` }));
+    expect(problems).toEqual(['METADATA_FILE: registration_endpoint: is not allowed by openapi.json (additionalProperties: false)']);
+  });
+
+  it('refuses an empty required array', () => {
+    expect(problemsOf(() => resolveWith({ grant_types_supported: [] }))).toEqual([
+      'METADATA_FILE: grant_types_supported: is an empty array; openapi.json requires it, so it must list at least one value',
+    ]);
+  });
+
+  it('refuses a relative endpoint', () => {
+    expect(problemsOf(() => resolveWith({ token_endpoint: '/oauth/token' }))).toEqual(['METADATA_FILE: token_endpoint: "/oauth/token" is not an absolute URL']);
+  });
+
+  it('refuses a member of the wrong type, as the schema says', () => {
+    expect(problemsOf(() => resolveWith({ scopes_supported: 'openid' }))).toEqual(['METADATA_FILE: scopes_supported: must be array']);
+  });
+
+  it('reports every problem at once: a file with 3 problems gives 3 problems in one ConfigError', () => {
+    const problems = problemsOf(() =>
+      resolveWith({ issuer: 'https://other.example.com', registration_endpoint: 'https://x.example.com', scopes_supported: [] }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems.map((problem) => problem.split(':')[1]?.trim())).toEqual(['issuer', 'registration_endpoint', 'scopes_supported']);
+  });
+
+  it('reports ISSUER and METADATA_FILE problems together', () => {
+    const problems = problemsOf(() => resolveWith({ jwks_uri: 'keys.json' }, 'http://auth.example.com/tenant'));
+    expect(problems).toEqual([
+      expect.stringMatching(/^ISSUER: "http:\/\/auth\.example\.com\/tenant" must use https/),
+      expect.stringMatching(/^ISSUER: .* has the path component "\/tenant".*\(e\.g\. "https:\/\/auth\.example\.com"\)$/),
+      expect.stringMatching(/^METADATA_FILE: jwks_uri: "keys.json" is not an absolute URL$/),
+    ]);
+  });
+
+  it.each([
+    ['invalid JSON', '{"scopes_supported": [', /^METADATA_FILE: .*m\.json is not valid JSON: /],
+    ['an array', '[]', /^METADATA_FILE: .* holds an array; it must hold a JSON object of OAuthMetadata members$/],
+    ['null', 'null', /^METADATA_FILE: .* holds null;/],
+  ])('refuses a file holding %s', (_kind, content, expected) => {
+    const file = temp.write('m.json', content);
+    const problems = problemsOf(() => resolveMetadata(configFor(ISSUER, file), contract));
+    expect(problems).toEqual([expect.stringMatching(expected)]);
+  });
+
+  it('refuses an unreadable file, naming it', () => {
+    const missing = `${temp.dir}/missing.json`;
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, missing), contract))).toEqual([`METADATA_FILE: cannot read ${missing}: ENOENT`]);
+  });
+
+  it('accepts a file saved with a byte order mark', () => {
+    const file = temp.write('bom.json', `\uFEFF${JSON.stringify({ scopes_supported: ['a'] })}`);
+    expect(resolveMetadata(configFor(ISSUER, file), contract).scopes_supported).toEqual(['a']);
+  });
+});
+
+describe('resolveMetadata ISSUER rules', () => {
+  it.each([
+    ['http://auth.example.com', 'must use https'],
+    ['https://auth.example.com/tenant', 'openapi.json does not define'],
+    ['https://auth.example.com?x=1', 'query'],
+    ['https://auth.example.com#x', 'fragment'],
+    ['not a url', 'not an absolute URL'],
+  ])('refuses ISSUER=%s, once (not again for every derived endpoint)', (issuer, reason) => {
+    const problems = problemsOf(() => resolveMetadata(configFor(issuer), contract));
+    expect(problems).toEqual([expect.stringContaining(reason)]);
+    expect(problems[0]).toMatch(/^ISSUER: /);
+  });
+});
+
+describe('resolveMetadata determinism', () => {
+  it('serves byte-identical bodies for the same configuration, in schema order whatever the file order', () => {
+    const a = resolveWith({ service_documentation: 'https://docs.example.com', scopes_supported: ['x'], token_endpoint: 'https://t.example.com' });
+    const b = resolveWith({ token_endpoint: 'https://t.example.com', scopes_supported: ['x'], service_documentation: 'https://docs.example.com' });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    const schemaOrder = Object.keys(contract.componentSchema('OAuthMetadata').properties as object);
+    expect(Object.keys(a)).toEqual(schemaOrder.filter((name) => name in a));
+  });
+});

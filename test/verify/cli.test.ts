@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/errors.js';
+import { parseVerifyArgs } from '../../src/verify/args.js';
+import { EXIT, runCli } from '../../src/verify/run.js';
+import { startFixture, startServer, type RunningServer } from './fixture.js';
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const code = await runCli(argv, { stdout: (text) => stdout.push(text), stderr: (text) => stderr.push(text) });
+  return { code, stdout: stdout.join('\n'), stderr };
+}
+
+describe('parseVerifyArgs', () => {
+  it('reads the base URL and the options', () => {
+    expect(parseVerifyArgs(['https://auth.example.com', '--json', '--timeout-ms', '2500', '--origin', 'https://app.example.com'])).toEqual({
+      help: false,
+      baseUrl: 'https://auth.example.com',
+      json: true,
+      timeoutMs: 2500,
+      origin: 'https://app.example.com',
+    });
+  });
+
+  it.each([
+    [[]],
+    [['https://a.example.com', 'https://b.example.com']],
+    [['https://a.example.com', '--unknown']],
+    [['https://a.example.com', '--timeout-ms', 'soon']],
+    [['https://a.example.com', '--timeout-ms', '0']],
+    [['https://a.example.com', '--origin', 'https://app.example.com/path']],
+  ])('refuses %j with a UsageError', (argv) => {
+    expect(() => parseVerifyArgs(argv)).toThrow(UsageError);
+  });
+});
+
+describe('runCli', () => {
+  let correct: RunningServer;
+  let broken: RunningServer;
+
+  beforeAll(async () => {
+    correct = await startFixture();
+    broken = await startFixture({ noContentType: true });
+  });
+
+  afterAll(async () => {
+    await Promise.all([correct.close(), broken.close()]);
+  });
+
+  it('exits 0 with a PASS line per rule when nothing fails', async () => {
+    const { code, stdout, stderr } = await run([correct.url]);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toMatch(/^PASS {2}contract\.status +GET \/\.well-known\/oauth-authorization-server: 200$/m);
+    expect(stdout).toMatch(/^OK: \d+ passed, 0 failed, 0 warnings$/m);
+    expect(stderr.every((line) => line.startsWith('… ['))).toBe(true);
+  });
+
+  it('exits 1 with FAIL lines naming rule and member when something fails', async () => {
+    const { code, stdout } = await run([broken.url]);
+    expect(code).toBe(EXIT.failed);
+    expect(stdout).toMatch(/^FAIL {2}contract\.content-type +GET \/\.well-known\/jwks\.json: Content-Type: is missing; must be application\/json$/m);
+    expect(stdout).toMatch(/^FAILED: \d+ passed, 2 failed, 0 warnings$/m);
+  });
+
+  it('prints machine-readable JSON on stdout with --json', async () => {
+    const { code, stdout } = await run([broken.url, '--json']);
+    expect(code).toBe(EXIT.failed);
+    const report = JSON.parse(stdout) as { ok: boolean; baseUrl: string; counts: { fail: number }; results: { outcome: string; rule: string }[] };
+    expect(report).toMatchObject({ ok: false, baseUrl: broken.url, counts: { fail: 2 } });
+    expect(report.results.filter((result) => result.outcome === 'fail').map((result) => result.rule)).toEqual(['contract.content-type', 'contract.content-type']);
+  });
+
+  it('exits 2 with the usage for a bad command line', async () => {
+    const { code, stdout, stderr } = await run(['not a url']);
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe('');
+    expect(stderr.join('\n')).toContain('usage: npm run verify -- <base-url>');
+  });
+
+  it('prints the usage and exits 0 for --help', async () => {
+    const { code, stdout } = await run(['--help']);
+    expect(code).toBe(EXIT.ok);
+    expect(stdout).toContain('--timeout-ms');
+  });
+
+  it('exits 1 with one line, and JSON with --json, when the host is unreachable', async () => {
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    const { code, stdout, stderr } = await run([closed.url, '--json']);
+    expect(code).toBe(EXIT.failed);
+    const last = stderr.at(-1) ?? '';
+    expect(last).toMatch(/^verify: GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server: connection refused \(ECONNREFUSED\)$/);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: expect.stringContaining('ECONNREFUSED') });
+  });
+
+  it('is wired to `npm run verify` (src/verify/cli.ts): exit code and no stack trace', async () => {
+    const closed = await startServer(() => undefined);
+    await closed.close();
+    const cli = fileURLToPath(new URL('../../src/verify/cli.ts', import.meta.url));
+    const result = spawnSync(process.execPath, ['--import', 'tsx', cli, closed.url], { encoding: 'utf8' });
+    expect(result.status).toBe(EXIT.failed);
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^verify: .*connection refused/);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Local fixture servers for the verify tests: node:http on 127.0.0.1, port 0. `startServer` runs any handler;
+ * `startFixture` runs a fully correct well-known service whose behaviour a test breaks in one place.
+ */
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { operations } from '../../generated/operations.js';
+import { defaultMetadata } from '../../src/metadata/defaults.js';
+
+export const METADATA_PATH = operations.getWellKnownOauthAuthorizationServer.path;
+export const JWKS_PATH = operations.getWellKnownJwksJson.path;
+
+/** A running server; `url` has no trailing slash. */
+export interface RunningServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+type Handler = (request: IncomingMessage, response: ServerResponse, base: string) => void;
+
+/** Starts `handler` on 127.0.0.1 with a free port. */
+export async function startServer(handler: Handler): Promise<RunningServer> {
+  let base = '';
+  const server = createServer((request, response) => handler(request, response, base));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A public RSA JWK as node:crypto exports it, with the members the contract requires. */
+export function rsaKey(kid: string, modulusLength = 2048): Record<string, unknown> {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength });
+  return { ...publicKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+}
+
+/** A private RSA JWK (with d, p, q, …), for the "private member" fixture. */
+export function privateRsaKey(kid: string): Record<string, unknown> {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { ...privateKey.export({ format: 'jwk' }), kid, use: 'sig', alg: 'RS256' };
+}
+
+/** Where a fixture departs from a correct service. */
+export interface FixtureBreak {
+  /** The metadata document served, from the correct one. */
+  readonly metadata?: (correct: Record<string, unknown>, base: string) => unknown;
+  /** The key set served. */
+  readonly jwks?: (correct: { keys: Record<string, unknown>[] }) => unknown;
+  /** Leave out Content-Type on the documents. */
+  readonly noContentType?: boolean;
+  /** Leave out Cache-Control on the documents. */
+  readonly noCacheControl?: boolean;
+  /** Answers first; returns true when it handled the request. */
+  readonly intercept?: (request: IncomingMessage, response: ServerResponse, base: string) => boolean;
+}
+
+/** Two real 2048-bit keys, generated once per test file. */
+let keys: Record<string, unknown>[] | undefined;
+export function correctKeys(): Record<string, unknown>[] {
+  keys ??= [rsaKey('key-2025-01'), rsaKey('key-2025-02')];
+  return keys;
+}
+
+const CORS = { 'access-control-allow-origin': '*' };
+
+function sendError(response: ServerResponse, status: number, type: string, extra: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...CORS, ...extra });
+  response.end(JSON.stringify({ message: `fixture ${status}`, timestamp: new Date(0).toISOString(), type }));
+}
+
+/** Starts a correct well-known service, changed by `broken`. */
+export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> {
+  return startServer((request, response, base) => {
+    if (broken.intercept?.(request, response, base) === true) return;
+    const path = (request.url ?? '/').split('?')[0];
+    const correctMetadata = { ...defaultMetadata(base) };
+    const correctJwks = { keys: correctKeys() };
+    const documents: Record<string, unknown> = {
+      [METADATA_PATH]: broken.metadata ? broken.metadata(correctMetadata, base) : correctMetadata,
+      [JWKS_PATH]: broken.jwks ? broken.jwks(correctJwks) : correctJwks,
+    };
+    if (path === undefined || !(path in documents)) return sendError(response, 404, 'not_found');
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, {
+        ...CORS,
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        'access-control-allow-headers': 'mcp-protocol-version, content-type',
+        'access-control-max-age': '600',
+      });
+      return void response.end();
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method_not_allowed', { allow: 'GET, HEAD, OPTIONS' });
+    const body = JSON.stringify(documents[path]);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
+    const headers: Record<string, string> = { ...CORS, etag };
+    if (broken.noContentType !== true) headers['content-type'] = 'application/json; charset=utf-8';
+    if (broken.noCacheControl !== true) headers['cache-control'] = 'public, max-age=300';
+    if (request.headers['if-none-match'] === etag) {
+      response.writeHead(304, headers);
+      return void response.end();
+    }
+    response.writeHead(200, headers);
+    response.end(request.method === 'HEAD' ? undefined : body);
+  });
+}

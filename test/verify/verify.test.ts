@@ -1,0 +1,208 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Contract } from '../../src/contract/contract.js';
+import { ServiceError, UnreachableError, UsageError } from '../../src/errors.js';
+import { verify, type Report } from '../../src/verify/verify.js';
+import { correctKeys, JWKS_PATH, METADATA_PATH, privateRsaKey, rsaKey, startFixture, startServer, type FixtureBreak, type RunningServer } from './fixture.js';
+
+let contract: Contract;
+const running: RunningServer[] = [];
+
+beforeAll(async () => {
+  contract = await Contract.load();
+  correctKeys();
+});
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+async function verifyFixture(broken: FixtureBreak = {}): Promise<Report> {
+  const server = await startFixture(broken);
+  running.push(server);
+  return verify(server.url, { contract });
+}
+
+function failures(report: Report) {
+  return report.results.filter((result) => result.outcome === 'fail');
+}
+
+function failedRules(report: Report): string[] {
+  return [...new Set(failures(report).map((result) => result.rule))].sort();
+}
+
+describe('verify against a correct deployment', () => {
+  it('passes every check with no failure and no warning', async () => {
+    const report = await verifyFixture();
+    expect(failures(report)).toEqual([]);
+    expect(report.counts.warn).toBe(0);
+    expect(report.ok).toBe(true);
+    const passed = new Set(report.results.map((result) => result.rule));
+    for (const rule of [
+      'contract.status',
+      'contract.content-type',
+      'contract.schema',
+      'contract.error-404',
+      'contract.error-405',
+      'rfc8414.issuer-match',
+      'rfc8414.issuer-https',
+      'rfc8414.endpoint-absolute',
+      'rfc8414.required-array-non-empty',
+      'rfc8414.jwks-uri',
+      'rfc7517.keys-present',
+      'rfc7517.kid-unique',
+      'rfc7518.rsa-key-size',
+      'rfc7517.no-private-members',
+      'http.cache-control',
+      'http.etag',
+      'http.cors',
+      'http.cors-preflight',
+      'http.head',
+    ]) {
+      expect(passed, rule).toContain(rule);
+    }
+  });
+
+  it('reports progress, one line per request', async () => {
+    const server = await startFixture();
+    running.push(server);
+    const lines: string[] = [];
+    await verify(server.url, { contract, onProgress: (line) => lines.push(line) });
+    expect(lines[0]).toBe(`[contract.status] GET ${server.url}${METADATA_PATH}`);
+    expect(lines).toContain(`[http.cors-preflight] OPTIONS ${server.url}${JWKS_PATH}`);
+  });
+
+  it('accepts the base URL with a trailing slash as the same issuer', async () => {
+    const server = await startFixture();
+    running.push(server);
+    const report = await verify(`${server.url}/`, { contract });
+    expect(failures(report)).toEqual([]);
+  });
+});
+
+describe('verify against a deployment that breaks one rule', () => {
+  it('a private member in a key fails rfc7517.no-private-members, naming it', async () => {
+    const leaky = privateRsaKey('leaky');
+    const report = await verifyFixture({ jwks: () => ({ keys: [leaky] }) });
+    expect(failedRules(report)).toContain('rfc7517.no-private-members');
+    expect(failures(report)).toContainEqual(expect.objectContaining({ rule: 'rfc7517.no-private-members', member: 'keys[0].d' }));
+    expect(report.ok).toBe(false);
+  });
+
+  it('a duplicate kid fails rfc7517.kid-unique', async () => {
+    const [first, second] = correctKeys();
+    const report = await verifyFixture({ jwks: () => ({ keys: [first, { ...second, kid: first?.kid }] }) });
+    expect(failedRules(report)).toEqual(['rfc7517.kid-unique']);
+    expect(failures(report)[0]).toMatchObject({ member: 'keys[1].kid', evidence: expect.stringContaining('key-2025-01') });
+  });
+
+  it('a 1024-bit key fails rfc7518.rsa-key-size', async () => {
+    const small = rsaKey('small', 1024);
+    const report = await verifyFixture({ jwks: () => ({ keys: [small] }) });
+    expect(failedRules(report)).toEqual(['rfc7518.rsa-key-size']);
+    expect(failures(report)[0]?.evidence).toContain('1024-bit');
+  });
+
+  it('an issuer other than the base URL fails rfc8414.issuer-match', async () => {
+    const report = await verifyFixture({ metadata: (correct) => ({ ...correct, issuer: 'https://other.example.com' }) });
+    expect(failedRules(report)).toEqual(['rfc8414.issuer-match']);
+    expect(failures(report)[0]).toMatchObject({ member: 'issuer', evidence: expect.stringContaining('https://other.example.com') });
+  });
+
+  it('a member openapi.json does not define fails contract.schema, naming it', async () => {
+    const report = await verifyFixture({ metadata: (correct, base) => ({ ...correct, registration_endpoint: `${base}/oauth/register` }) });
+    expect(failedRules(report)).toEqual(['contract.schema']);
+    expect(failures(report)[0]).toMatchObject({ member: 'registration_endpoint', evidence: expect.stringContaining('openapi.json') });
+  });
+
+  it('a missing Content-Type fails contract.content-type on both documents', async () => {
+    const report = await verifyFixture({ noContentType: true });
+    expect(failedRules(report)).toEqual(['contract.content-type']);
+    expect(failures(report).map((result) => result.subject)).toEqual([`GET ${METADATA_PATH}`, `GET ${JWKS_PATH}`]);
+    expect(failures(report)[0]?.member).toBe('Content-Type');
+  });
+
+  it('a redirect fails http.no-redirect, naming the Location', async () => {
+    const report = await verifyFixture({
+      intercept: (request, response) => {
+        if (request.url !== METADATA_PATH) return false;
+        response.writeHead(302, { location: 'https://elsewhere.example.com/metadata' }).end();
+        return true;
+      },
+    });
+    expect(failedRules(report)).toEqual(['contract.status', 'http.no-redirect']);
+    expect(failures(report).find((result) => result.rule === 'http.no-redirect')).toMatchObject({
+      member: 'Location',
+      evidence: expect.stringContaining('https://elsewhere.example.com/metadata'),
+    });
+  });
+
+  it('a jwks_uri serving another key set fails rfc8414.jwks-uri', async () => {
+    const other = await startServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [correctKeys()[0]] }));
+    });
+    running.push(other);
+    const report = await verifyFixture({ metadata: (correct) => ({ ...correct, jwks_uri: `${other.url}/keys` }) });
+    expect(failedRules(report)).toEqual(['rfc8414.jwks-uri']);
+  });
+
+  it('an empty required array fails rfc8414.required-array-non-empty', async () => {
+    const report = await verifyFixture({ metadata: (correct) => ({ ...correct, scopes_supported: [] }) });
+    expect(failedRules(report)).toEqual(['rfc8414.required-array-non-empty']);
+    expect(failures(report)[0]?.member).toBe('scopes_supported');
+  });
+
+  it('a 404 for a wrong method fails contract.error-405', async () => {
+    const report = await verifyFixture({
+      intercept: (request, response) => {
+        if (request.method !== 'POST') return false;
+        response.writeHead(404, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ message: 'nope', timestamp: new Date(0).toISOString(), type: 'not_found' }));
+        return true;
+      },
+    });
+    expect(failedRules(report)).toEqual(['contract.error-405']);
+  });
+
+  it('an error body outside ApiErrorResponse fails contract.schema on that request', async () => {
+    const report = await verifyFixture({
+      intercept: (request, response) => {
+        if (!request.url?.includes('does-not-exist')) return false;
+        response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not found' }));
+        return true;
+      },
+    });
+    expect(failedRules(report)).toEqual(['contract.schema']);
+    expect(failures(report).every((result) => result.subject.startsWith('GET /.well-known/does-not-exist-'))).toBe(true);
+  });
+
+  it('a missing Cache-Control is a warning, not a failure', async () => {
+    const report = await verifyFixture({ noCacheControl: true });
+    expect(report.ok).toBe(true);
+    expect(report.results.filter((result) => result.outcome === 'warn').map((result) => result.rule)).toEqual(['http.cache-control', 'http.cache-control']);
+  });
+});
+
+describe('verify when it cannot run', () => {
+  it('refuses a base URL that is not http(s) with a UsageError', async () => {
+    await expect(verify('ftp://example.com', { contract })).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('throws a one-line UnreachableError when nothing listens', async () => {
+    const server = await startServer(() => undefined);
+    await server.close();
+    const error: unknown = await verify(server.url, { contract }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(error).toMatchObject({ code: 'ERR_UNREACHABLE', name: 'UnreachableError' });
+    expect((error as Error).message).toMatch(/connection refused \(ECONNREFUSED\)$/);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('throws a one-line UnreachableError when the server does not answer in time', async () => {
+    const server = await startServer(() => undefined);
+    running.push(server);
+    const error: unknown = await verify(server.url, { contract, timeoutMs: 100 }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UnreachableError);
+    expect((error as Error).message).toContain('no answer within 100 ms');
+  });
+});
