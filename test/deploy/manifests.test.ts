@@ -34,11 +34,6 @@ const deployment = manifests.one('Deployment', 'archera-well-known');
 const pod = deployment.spec.template.spec;
 const container = mainContainer(deployment);
 const env = envOf(container);
-const volumeOf = (name: string): Record<string, any> => {
-  const volume = (pod.volumes as Array<Record<string, any>>).find((candidate) => candidate.name === name);
-  if (volume === undefined) throw new Error(`no volume ${name}`);
-  return volume;
-};
 const mountOf = (predicate: (volume: Record<string, any>) => boolean): Record<string, any> => {
   const volume = (pod.volumes as Array<Record<string, any>>).find(predicate);
   const mount = (container.volumeMounts as Array<Record<string, any>>).find((candidate) => candidate.name === volume?.name);

@@ -3,8 +3,6 @@
  * `docker build` puts into the image, so the deploy suites check the real files rather than copies of their
  * values.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -337,42 +335,4 @@ export function makeReadOnly(path: string): void {
 
 // --- processes ---------------------------------------------------------------------------------------------
 
-/** A `node` process of the image, with its parsed log lines. */
-export interface NodeProcess {
-  readonly child: ChildProcess;
-  readonly lines: Array<Record<string, unknown>>;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-  /** Resolves with the `listening` line; rejects when the process exits first. */
-  readonly listening: Promise<Record<string, unknown>>;
-}
-
-/** Spawns `command` with exactly `env` (plus PATH) and collects its pino lines. */
-export function spawnLogged(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string> }): NodeProcess {
-  const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const listening = new Promise<Record<string, unknown>>((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split('\n');
-      buffered = parts.pop() ?? '';
-      for (const part of parts) {
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(part) as Record<string, unknown>;
-        } catch {
-          line = { msg: part };
-        }
-        lines.push(line);
-        if (line.msg === 'listening') resolve(line);
-      }
-    });
-    void exited.then((code) => reject(new Error(`exited with ${code} before listening: ${stderr}`)));
-  });
-  listening.catch(() => undefined);
-  return { child, lines, stderr: () => stderr, exited, listening };
-}
+export { spawnLogged, type NodeProcess } from '../support/process.js';

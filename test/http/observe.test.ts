@@ -1,24 +1,17 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestIdOf } from '../../src/http/observe.js';
-import { createLogger } from '../../src/observability/logger.js';
 import type { RunningService } from '../../src/service.js';
 import { eventually, get } from '../support/http.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
+import { captureLogger } from '../support/logs.js';
 import { startTestService } from '../support/service.js';
 
 const key = rsaKey();
-const lines: Array<Record<string, unknown>> = [];
-let logText = '';
+const capture = captureLogger('info');
 let service: RunningService;
 
 beforeAll(async () => {
-  const stream = new PassThrough();
-  stream.on('data', (chunk: Buffer) => {
-    logText += chunk.toString();
-    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-  });
-  service = await startTestService({ KEYS_DIR: keysDirWith({ logs: key }) }, { logger: createLogger('info', stream) });
+  service = await startTestService({ KEYS_DIR: keysDirWith({ logs: key }) }, { logger: capture.logger });
 });
 afterAll(() => service?.shutdown());
 
@@ -38,18 +31,18 @@ describe('request ids', () => {
 describe('request log', () => {
   it('writes one line per request with method, path, status, duration and request id', async () => {
     await get(`${service.url}/.well-known/oauth-authorization-server?v=2`, { 'X-Request-Id': 'log-line-1' });
-    expect(await eventually(() => lines.some((line) => line.requestId === 'log-line-1'))).toBe(true);
-    const matching = lines.filter((line) => line.requestId === 'log-line-1');
+    expect(await eventually(() => capture.records().some((line) => line.requestId === 'log-line-1'))).toBe(true);
+    const matching = capture.records().filter((line) => line.requestId === 'log-line-1');
     expect(matching).toHaveLength(1);
     expect(matching[0]).toMatchObject({ method: 'GET', path: '/.well-known/oauth-authorization-server', status: 200, level: 'info' });
     expect(typeof matching[0]?.durationMs).toBe('number');
   });
 
   it('logs key reloads and never key material', async () => {
-    expect(lines.some((line) => line.msg === 'keys published')).toBe(true);
-    expect(lines.some((line) => line.msg === 'document published')).toBe(true);
+    expect(capture.records().some((line) => line.msg === 'keys published')).toBe(true);
+    expect(capture.records().some((line) => line.msg === 'document published')).toBe(true);
     const jwk = key.privateKey.export({ format: 'jwk' });
-    for (const secret of [jwk.d, jwk.p, jwk.q, jwk.n]) expect(logText).not.toContain(secret);
-    expect(logText).not.toContain('PRIVATE KEY');
+    for (const secret of [jwk.d, jwk.p, jwk.q, jwk.n]) expect(capture.lines.join('\n')).not.toContain(secret);
+    expect(capture.lines.join('\n')).not.toContain('PRIVATE KEY');
   });
 });

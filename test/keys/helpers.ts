@@ -3,28 +3,23 @@
  * polling. Nothing here asserts timing.
  */
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import type { TestKey } from '../support/keys.js';
+import { eventually } from '../support/http.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../src/observability/logger.js';
 
 /** Members of a private RSA JWK (RFC 7518 §6.3.2) that must never be published or logged. */
 export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth'] as const;
 
-/** A generated RSA key pair. */
-export interface TestKey {
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
-}
+export { rsaKey, type TestKey } from '../support/keys.js';
+export { captureLogger } from '../support/logs.js';
 
-export function rsaKey(bits = 2048): TestKey {
-  return generateKeyPairSync('rsa', { modulusLength: bits });
-}
-
+/** A P-256 key pair, for the non-RSA refusals. */
 export function ecKey(): TestKey {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateKey, publicKey, pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
 export const pkcs8 = (key: TestKey): string => key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -62,26 +57,9 @@ export class TempDirs {
   }
 }
 
-/** A logger whose JSON lines are kept in `lines` (raw) and `records` (parsed). */
-export function captureLogger(): { logger: Logger; lines: string[]; records: () => Array<Record<string, unknown>> } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      lines.push(...String(chunk).split('\n').filter((line) => line.length > 0));
-      callback();
-    },
-  });
-  const logger = createLogger('debug', stream);
-  return { logger, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-}
-
 /** Polls `check` until it returns true, failing after `timeoutMs` (generous: this is not a timing assertion). */
 export async function waitFor(check: () => boolean, description: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  if (!(await eventually(check, timeoutMs))) throw new Error(`timed out waiting for ${description}`);
 }
 
 /** Every private member name found anywhere in `value`, with its path. */

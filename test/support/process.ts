@@ -5,26 +5,19 @@ import { fileURLToPath } from 'node:url';
 /** The production entry, as operators and the container run it. */
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
-/** A spawned production server, with its log lines. */
-export interface ServerProcess {
+/** A spawned process of the service, with its parsed log lines. */
+export interface NodeProcess {
   readonly child: ChildProcess;
-  readonly url: string;
-  readonly adminUrl: string;
   readonly lines: Array<Record<string, unknown>>;
-  /** Resolves with the exit code. */
+  readonly stderr: () => string;
   readonly exited: Promise<number | null>;
+  /** Resolves with the `listening` line (LOG_LEVEL must be info or lower); rejects when the process exits first. */
+  readonly listening: Promise<Record<string, unknown>>;
 }
 
-/**
- * Spawns `node dist/main.js` on free loopback ports with `env`, and resolves once it logs that it listens
- * (so LOG_LEVEL must be info or lower).
- * `extra` adds flags after the entry.
- */
-export async function spawnServer(env: Readonly<Record<string, string>>, extra: readonly string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN, ...extra], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Spawns `command` with exactly `env` (plus PATH) and collects its pino lines. */
+export function spawnLogged(command: string, args: readonly string[], options: { cwd?: string; env: Readonly<Record<string, string>> }): NodeProcess {
+  const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -36,13 +29,34 @@ export async function spawnServer(env: Readonly<Record<string, string>>, extra: 
       const parts = buffered.split('\n');
       buffered = parts.pop() ?? '';
       for (const part of parts) {
-        const line = JSON.parse(part) as Record<string, unknown>;
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(part) as Record<string, unknown>;
+        } catch {
+          line = { msg: part };
+        }
         lines.push(line);
         if (line.msg === 'listening') resolve(line);
       }
     });
-    void exited.then((code) => reject(new Error(`server exited with ${code} before listening: ${stderr}`)));
+    void exited.then((code) => reject(new Error(`exited with ${code} before listening: ${stderr}`)));
   });
-  const line = await listening;
-  return { child, url: `http://127.0.0.1:${String(line.port)}`, adminUrl: `http://127.0.0.1:${String(line.adminPort)}`, lines, exited };
+  listening.catch(() => undefined);
+  return { child, lines, stderr: () => stderr, exited, listening };
+}
+
+/** A spawned production server on loopback. */
+export interface ServerProcess extends NodeProcess {
+  readonly url: string;
+  readonly adminUrl: string;
+}
+
+/**
+ * Spawns `node dist/main.js` on free loopback ports with `env`, and resolves once it logs that it listens
+ * (so LOG_LEVEL must be info or lower). `extra` adds flags after the entry.
+ */
+export async function spawnServer(env: Readonly<Record<string, string>>, extra: readonly string[] = []): Promise<ServerProcess> {
+  const started = spawnLogged(process.execPath, [MAIN, ...extra], { env: { PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ...env } });
+  const line = await started.listening;
+  return { ...started, url: `http://127.0.0.1:${String(line.port)}`, adminUrl: `http://127.0.0.1:${String(line.adminPort)}` };
 }
