@@ -5,7 +5,7 @@
 import { runCheck } from './check.js';
 import { loadConfig } from './config.js';
 import { ServiceError } from './errors.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, flushDestination, stdoutDestination } from './observability/logger.js';
 import { startService } from './service.js';
 
 const USAGE = `usage: node dist/main.js [--check]
@@ -30,8 +30,18 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   const config = loadConfig();
   if (argv.includes('--check')) return runCheck(config, (line) => process.stdout.write(`${line}\n`));
 
-  const logger = createLogger(config.logLevel);
-  const service = await startService(config, { logger });
+  // Stdout written in batches (see stdoutDestination); whatever is still buffered is written on any exit, including
+  // process.exit() after shutdown and a crash.
+  const destination = stdoutDestination();
+  process.on('exit', () => flushDestination(destination));
+  const logger = createLogger(config.logLevel, destination);
+  let service: Awaited<ReturnType<typeof startService>>;
+  try {
+    service = await startService(config, { logger });
+  } finally {
+    // The startup lines (`listening` last, or what led to a boot failure) go out now, not with the next batch.
+    flushDestination(destination);
+  }
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
     signals += 1;

@@ -171,7 +171,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     })();
     return stopping;
   };
-  logger.info({ port, adminPort, keysDir: prepared.keysDir, issuer: metadata.issuer }, 'listening');
+  logger.info({ port, adminPort, keysDir: prepared.keysDir, issuer: metadata.issuer, contract: contract.source }, 'listening');
   return {
     ...prepared,
     metadata,

@@ -2,18 +2,20 @@
  * The production entry as operators run it: `node dist/main.js`, with its environment, flags and exit codes.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HandlerMissingError } from '../src/errors.js';
 import { get } from './support/http.js';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
-import { MAIN, spawnServer } from './support/process.js';
+import { MAIN, spawnLogged, spawnServer } from './support/process.js';
 import { startTestService } from './support/service.js';
 import { writeSpec } from './support/spec-copy.js';
 
 const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs the entry to completion; resolves with its exit code and output. */
 async function runMain(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -91,6 +93,41 @@ describe('node dist/main.js', () => {
     const result = await runMain(['--chek'], {});
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('usage: node dist/main.js');
+  });
+});
+
+describe('the compiled contract in the production build', () => {
+  it('is used when openapi.json is the document the build compiled', async () => {
+    const server = await spawnServer({ KEYS_DIR: keysDir });
+    try {
+      expect(server.lines.find((line) => line.msg === 'listening')?.contract).toBe('compiled');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('is ignored for an openapi.json changed after the build, which openapi-backend then loads', async () => {
+    const app = tempDir('wk-app-');
+    cpSync(join(ROOT, 'dist'), join(app, 'dist'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
+    const spec = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as { components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } } };
+    spec.components.schemas.OAuthMetadata.properties.registration_endpoint = { type: 'string' };
+    writeFileSync(join(app, 'openapi.json'), JSON.stringify(spec));
+    const metadataFile = join(app, 'metadata.json');
+    writeFileSync(metadataFile, JSON.stringify({ registration_endpoint: 'https://auth.example.com/register' }));
+    const server = spawnLogged(process.execPath, [join(app, 'dist/main.js')], {
+      env: { PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', KEYS_DIR: keysDir, ISSUER: 'https://auth.example.com', METADATA_FILE: metadataFile },
+    });
+    try {
+      const listening = await server.listening;
+      expect(listening.contract).toBe('openapi-backend');
+      const metadata = await get(`http://127.0.0.1:${String(listening.port)}/.well-known/oauth-authorization-server`);
+      expect(JSON.parse(metadata.body).registration_endpoint).toBe('https://auth.example.com/register');
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 });
 

@@ -1,42 +1,31 @@
 /**
- * The contract: `openapi.json` loaded into openapi-backend once, with everything derived from it that requests
- * need (the route table, which operations' requests can vary, compiled validators). Built once per start; every
- * per-request question is a lookup.
+ * The contract: `openapi.json` loaded once, with everything derived from it that requests need (the route table,
+ * which operations' requests can vary, compiled validators). Every per-request question is a lookup.
+ *
+ * The answers come from openapi-backend. When the build has compiled a record of them for the very bytes of the
+ * `openapi.json` being loaded (`compile.ts`), the record is used and openapi-backend is not initialised again at
+ * startup; otherwise openapi-backend is loaded and initialised on the document here.
  */
-import type { ValidateFunction } from 'ajv';
 import { BadRequestError, SpecError } from '../errors.js';
-import { createAjv, formatSchemaErrors, formatSchemaProblem, schemaProblems, type SchemaProblem } from './ajv.js';
-import { createBackend, type Backend } from './backend.js';
-import type { OperationMethod } from './operation-id.js';
-import { RouteTable, type RouteMatch } from './routes.js';
-import { defaultSpecPath, listOperations, readSpec, type OpenApiDocument } from './spec.js';
+import type { CompiledModule } from './compiled-core.js';
+import type { ContractCore, ContractOperation, ContractRequest, ContractSource, Validator } from './core.js';
+import type { RouteMatch } from './routes.js';
+import { formatSchemaErrors, formatSchemaProblem, schemaProblems, type SchemaProblem } from './schema-problems.js';
+import { defaultSpecPath, parseSpec, readSpecBytes, specDigest, type OpenApiDocument } from './spec.js';
 
-/** An operation as the HTTP layer needs it. */
-export interface ContractOperation {
-  readonly id: string;
-  readonly method: OperationMethod;
-  readonly path: string;
-  /**
-   * True when the operation declares no parameters and no request body: then nothing in a request can change
-   * the validation result, which was computed once at load. Otherwise requests are validated one by one.
-   */
-  readonly staticRequest: boolean;
-  /** Query parameter names the operation declares; other query parameters (cache-busters) are ignored. */
-  readonly queryParameters: ReadonlySet<string>;
-}
+export type { ContractOperation, ContractRequest } from './core.js';
 
-/** A request as the contract validates it. */
-export interface ContractRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: Readonly<Record<string, string | string[] | undefined>>;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-}
+/** Where the build puts the compiled record, next to the bundle. */
+const COMPILED_RECORD = new URL('./compiled-contract.js', import.meta.url);
 
-/** The members of a dereferenced operation that decide how its requests are validated. */
-interface Operation {
-  readonly parameters?: ReadonlyArray<{ readonly in: string; readonly name: string }>;
-  readonly requestBody?: unknown;
+/** The compiled record next to this module, if the build made one. */
+async function compiledRecord(): Promise<CompiledModule | undefined> {
+  try {
+    return (await import(COMPILED_RECORD.href)) as CompiledModule;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
 }
 
 /** `openapi.json`, loaded and ready to route and validate. */
@@ -45,57 +34,38 @@ export class Contract {
   readonly document: OpenApiDocument;
   /** The file it was read from. */
   readonly file: string;
+  /** Whether openapi-backend was initialised at startup, or the build's compiled record of it was used. */
+  readonly source: ContractSource;
   readonly operations: readonly ContractOperation[];
-  readonly routes: RouteTable<ContractOperation>;
-  readonly #backend: Backend;
-  readonly #componentValidators = new Map<string, ValidateFunction>();
+  readonly #core: ContractCore;
 
-  private constructor(file: string, document: OpenApiDocument, backend: Backend) {
+  private constructor(file: string, document: OpenApiDocument, core: ContractCore) {
     this.file = file;
     this.document = document;
-    this.#backend = backend;
-    const byId = new Map<string, ContractOperation>();
-    for (const ref of listOperations(document)) {
-      const operation = backend.getOperation(ref.id) as Operation | undefined;
-      if (operation === undefined) throw new SpecError(`openapi-backend did not register operation ${ref.id}`);
-      const parameters = operation.parameters ?? [];
-      byId.set(ref.id, {
-        id: ref.id,
-        method: ref.method,
-        path: ref.path,
-        staticRequest: parameters.length === 0 && operation.requestBody === undefined,
-        queryParameters: new Set(parameters.filter((p) => p.in === 'query').map((p) => p.name)),
-      });
-    }
-    this.operations = Object.freeze([...byId.values()]);
-    this.routes = new RouteTable(backend, (id) => {
-      const operation = byId.get(id);
-      if (operation === undefined) throw new SpecError(`the router returned unknown operation ${id}`);
-      return operation;
-    });
-    for (const operation of this.operations) {
-      if (!operation.staticRequest) continue;
-      // Validated once: with no parameters and no body, every request gets this same result.
-      const result = backend.validateRequest({ method: operation.method, path: operation.path, headers: {} }, operation.id);
-      if (!result.valid) {
-        throw new SpecError(`${operation.id}: a request without parameters fails its own validation: ${formatSchemaErrors(result.errors).join('; ')}`);
-      }
-      if (this.responseValidatorFor(operation.id, 200) === undefined) {
-        throw new SpecError(`${operation.id}: openapi.json has no application/json schema for its 200 response`);
-      }
-    }
+    this.#core = core;
+    this.source = core.source;
+    this.operations = core.operations;
   }
 
-  /** Reads and loads `file` (default: the project's `openapi.json`). Throws a {@link SpecError} on any problem. */
-  static async load(file: string = defaultSpecPath()): Promise<Contract> {
-    const document = readSpec(file);
-    const backend = await createBackend(document);
-    return new Contract(file, document, backend);
+  /**
+   * Reads and loads `file` (default: the project's `openapi.json`). Throws a {@link SpecError} on any problem.
+   * `compiled: false` ignores the build's record and always initialises openapi-backend.
+   */
+  static async load(file: string = defaultSpecPath(), options: { readonly compiled?: boolean } = {}): Promise<Contract> {
+    const bytes = readSpecBytes(file);
+    const document = parseSpec(file, bytes);
+    const record = options.compiled === false ? undefined : await compiledRecord();
+    if (record !== undefined && record.contract.sha256 === specDigest(bytes)) {
+      const { compiledCore } = await import('./compiled-core.js');
+      return new Contract(file, document, compiledCore(record));
+    }
+    const { loadBackendCore } = await import('./backend-core.js');
+    return new Contract(file, document, await loadBackendCore(document));
   }
 
   /** Resolves a request to an operation, a 405 with its `Allow` list, or a 404. */
   match(method: string, path: string): RouteMatch<ContractOperation> {
-    return this.routes.match(method, path);
+    return this.#core.routes.match(method, path);
   }
 
   /**
@@ -104,32 +74,20 @@ export class Contract {
    */
   validateRequest(operation: ContractOperation, request: ContractRequest): void {
     if (operation.staticRequest) return;
-    const query: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(request.query)) {
-      if (value !== undefined && operation.queryParameters.has(name)) query[name] = value;
-    }
-    const result = this.#backend.validateRequest(
-      { method: request.method, path: request.path, query, headers: { ...request.headers } as Record<string, string | string[]> },
-      operation.id,
-    );
-    if (!result.valid) throw new BadRequestError('The request does not match the API contract', formatSchemaErrors(result.errors));
+    const errors = this.#core.requestErrors(operation, request);
+    if (errors !== null) throw new BadRequestError('The request does not match the API contract', formatSchemaErrors(errors));
   }
 
   /** Problems of `body` as operation `operationId`'s `status` response; empty when it is valid. */
   responseIssues(operationId: string, status: number, body: unknown): SchemaProblem[] {
-    const validate = this.responseValidatorFor(operationId, status);
-    if (validate === undefined) {
-      return [{ pointer: '', member: '(document)', message: `openapi.json defines no application/json schema for ${operationId} ${status}` }];
-    }
-    validate(body);
-    return schemaProblems(validate.errors);
+    return issuesOf(this.#core.responseValidator(operationId, status), body, `${operationId} ${status}`);
   }
 
   /** Problems of `value` against `components.schemas[name]`; empty when it is valid. */
   componentIssues(name: string, value: unknown): SchemaProblem[] {
-    const validate = this.componentValidator(name);
-    validate(value);
-    return schemaProblems(validate.errors);
+    const validate = this.#core.componentValidator(name);
+    if (validate === undefined) throw new SpecError(`openapi.json has no components.schemas.${name}`);
+    return issuesOf(validate, value, name);
   }
 
   /** {@link Contract.responseIssues} as lines: `/extra: is not allowed by openapi.json (additionalProperties: false)`. */
@@ -144,23 +102,16 @@ export class Contract {
 
   /** The dereferenced `components.schemas[name]`, or a {@link SpecError} when the document lacks it. */
   componentSchema(name: string): Readonly<Record<string, unknown>> {
-    const definition = this.#backend.definition as OpenApiDocument;
-    const schema = definition.components?.schemas?.[name];
+    const schema = this.#core.componentSchema(name);
     if (schema === undefined) throw new SpecError(`openapi.json has no components.schemas.${name}`);
-    return schema as Record<string, unknown>;
+    return schema;
   }
+}
 
-  private componentValidator(name: string): ValidateFunction {
-    let validate = this.#componentValidators.get(name);
-    if (validate === undefined) {
-      validate = createAjv().compile(this.componentSchema(name));
-      this.#componentValidators.set(name, validate);
-    }
-    return validate;
+function issuesOf(validate: Validator | undefined, value: unknown, what: string): SchemaProblem[] {
+  if (validate === undefined) {
+    return [{ pointer: '', member: '(document)', message: `openapi.json defines no application/json schema for ${what}` }];
   }
-
-  private responseValidatorFor(operationId: string, status: number): ValidateFunction | undefined {
-    const byStatus = this.#backend.validator.getStatusBasedResponseValidatorForOperation(operationId);
-    return (byStatus?.[String(status)] as ValidateFunction | undefined) ?? undefined;
-  }
+  validate(value);
+  return schemaProblems(validate.errors);
 }

@@ -4,6 +4,7 @@
  * The document is used exactly as upstream exports it. Nothing here rewrites the file: the working copy that
  * openapi-backend receives only gains the derived operation ids it needs to key its validators.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,17 +43,20 @@ export function defaultSpecPath(): string {
   return join(projectRoot(), 'openapi.json');
 }
 
-/** Reads and parses an OpenAPI document; a missing or malformed file is a {@link SpecError} naming the file. */
-export function readSpec(file: string = defaultSpecPath()): OpenApiDocument {
-  let text: string;
+/** Reads a spec file's bytes; a missing or unreadable file is a {@link SpecError} naming the file. */
+export function readSpecBytes(file: string = defaultSpecPath()): Buffer {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (cause) {
     throw new SpecError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
   }
+}
+
+/** Parses a spec file's bytes; malformed JSON or a non-object is a {@link SpecError} naming the file. */
+export function parseSpec(file: string, bytes: Buffer): OpenApiDocument {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
     throw new SpecError(`${file} is not valid JSON: ${(cause as Error).message}`);
   }
@@ -60,6 +64,16 @@ export function readSpec(file: string = defaultSpecPath()): OpenApiDocument {
     throw new SpecError(`${file} must hold a JSON object`);
   }
   return parsed as OpenApiDocument;
+}
+
+/** Reads and parses an OpenAPI document (see {@link readSpecBytes} and {@link parseSpec}). */
+export function readSpec(file: string = defaultSpecPath()): OpenApiDocument {
+  return parseSpec(file, readSpecBytes(file));
+}
+
+/** SHA-256 (hex) of a spec file's bytes: what ties the build's compiled contract to one exact document. */
+export function specDigest(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Every operation of the document, in document order. */

@@ -14,8 +14,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CorsPolicy } from './cors.js';
 import { dispatch } from './dispatch.js';
-import { renderError, toHttpError } from './errors.js';
-import { observeSync, type DrainState } from './observe.js';
+import { answeringErrors } from './errors.js';
+import { observe, type DrainState } from './observe.js';
 import { applySecurityHeaders } from './security-headers.js';
 
 /** Everything the public application is built from. */
@@ -42,16 +42,16 @@ export function createPublicApp(options: PublicAppOptions): Koa {
     cacheControl: `public, max-age=${options.cacheMaxAge}`,
   });
   app.use(
-    observeSync(options.logger, options.metrics, options.drain, (ctx: Context): undefined => {
-      // What errorMiddleware() does around the layers below it.
-      try {
+    observe(
+      options.logger,
+      options.metrics,
+      options.drain,
+      answeringErrors((ctx: Context): undefined => {
         applySecurityHeaders(ctx);
         cors.applySimple(ctx);
-        answer(ctx);
-      } catch (error) {
-        renderError(ctx, toHttpError(error));
-      }
-    }),
+        return answer(ctx);
+      }),
+    ),
   );
   return app;
 }

@@ -3,7 +3,7 @@
  * By default any origin may read them; `CORS_ORIGINS` narrows that to a list, echoing the matching origin with
  * `Vary: Origin`. `Access-Control-Allow-Credentials` is never sent: nothing here depends on cookies.
  */
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 
 /** Seconds a browser may cache a preflight. Chromium caps this at 7200. */
 export const PREFLIGHT_MAX_AGE = 7200;
@@ -58,13 +58,5 @@ export class CorsPolicy {
       ctx.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE));
       ctx.vary('Access-Control-Request-Headers');
     }
-  }
-
-  /** Middleware that sets the actual-response headers on every answer, errors included. */
-  middleware(): Middleware {
-    return (ctx: Context, next: Next): Promise<void> => {
-      this.applySimple(ctx);
-      return next();
-    };
   }
 }

@@ -3,12 +3,13 @@
  * prebuilt representation. Per request this is a table lookup, a state read and a header comparison; the
  * routing, validation and serialization were done when the contract or the documents last changed.
  */
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Contract } from '../contract/contract.js';
 import type { PublishedDocuments } from '../contract/handlers.js';
 import { BadRequestError, MethodNotAllowedError, NotFoundError } from '../errors.js';
 import { ifNoneMatchHits } from './conditional.js';
 import type { CorsPolicy } from './cors.js';
+import type { SyncHandler } from './handler.js';
 
 /** What the dispatch needs besides the contract. */
 export interface DispatchOptions {
@@ -24,14 +25,8 @@ export interface RouteState {
   route?: string;
 }
 
-/**
- * A synchronous handler: it answers (or throws) before it returns. Typed to return `undefined`, not `void`, so an
- * async function, whose rejections a synchronous caller would not catch, is a type error here.
- */
-export type SyncHandler = (ctx: Context) => undefined;
-
-/** Creates the dispatch middleware. It is the innermost middleware: it never calls `next`, and it is synchronous. */
-export function dispatch(contract: Contract, options: DispatchOptions): SyncHandler & Middleware {
+/** Creates the dispatch: the innermost layer, which answers every request that reaches it. */
+export function dispatch(contract: Contract, options: DispatchOptions): SyncHandler {
   const { documents, cors, cacheControl } = options;
   return function contractDispatch(ctx: Context): undefined {
     const path = ctx.path;

@@ -1,12 +1,13 @@
 /**
- * The one error middleware. Every non-2xx answer on the public port is the contract's `ApiErrorResponse`:
+ * The one error layer. Every non-2xx answer on the public port is the contract's `ApiErrorResponse`:
  * `message`, `type` and an ISO 8601 `timestamp`, plus `code`, `url` and `detail` where useful. Internal details
  * never reach a client: anything that is not an {@link HttpError} is answered as a generic 500, and the cause is
  * kept on `ctx.state` for the request log line, the one place errors are logged.
  */
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 import type { components } from '../../generated/openapi.js';
 import { HttpError, InternalError, MethodNotAllowedError } from '../errors.js';
+import type { SyncHandler } from './handler.js';
 
 /** The contract's error body. */
 export type ApiErrorResponse = components['schemas']['ApiErrorResponse'];
@@ -48,11 +49,11 @@ export function renderError(ctx: Context, error: HttpError): void {
   ctx.body = Buffer.from(JSON.stringify(errorBody(error, ctx.path)));
 }
 
-/** Catches every error below it and renders it as an `ApiErrorResponse`. */
-export function errorMiddleware(): Middleware {
-  return async function errors(ctx: Context, next: Next): Promise<void> {
+/** The one error layer: runs `handle` and renders anything it throws as an `ApiErrorResponse`. */
+export function answeringErrors(handle: SyncHandler): SyncHandler {
+  return (ctx) => {
     try {
-      await next();
+      handle(ctx);
     } catch (error) {
       renderError(ctx, toHttpError(error));
     }

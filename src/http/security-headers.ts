@@ -3,7 +3,7 @@
  * (OWASP Secure Headers). `Cross-Origin-Resource-Policy: cross-origin` keeps the documents loadable by browser
  * clients on other origins, which is what they are for.
  */
-import type { Context, Middleware, Next } from 'koa';
+import type { Context } from 'koa';
 
 /** Headers set on every public response. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
@@ -24,12 +24,4 @@ export function applySecurityHeaders(ctx: Context): void {
   const res = ctx.res;
   if (res.headersSent) return;
   for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
-}
-
-/** Sets {@link SECURITY_HEADERS} on every response, errors included. */
-export function securityHeaders(): Middleware {
-  return function security(ctx: Context, next: Next): Promise<void> {
-    applySecurityHeaders(ctx);
-    return next();
-  };
 }

@@ -3,7 +3,7 @@
  * component schema (its property order, the members it requires as arrays). Deriving them here, instead of
  * listing members in code, is what lets a member added to `openapi.json` be served with no code change.
  */
-import { pointerSegments, type SchemaProblem } from '../contract/ajv.js';
+import { pointerSegments, type SchemaProblem } from '../contract/schema-problems.js';
 import { finding, isRecord, type Finding, type Rule } from './finding.js';
 
 /** The contract rule: a body validates against its schema in `openapi.json`. */

@@ -2,7 +2,7 @@
  * The contract checks every JSON answer gets: no redirect, the expected status, `application/json`, a JSON body
  * that validates against its schema in `openapi.json`.
  */
-import type { SchemaProblem } from '../contract/ajv.js';
+import type { SchemaProblem } from '../contract/schema-problems.js';
 import { finding, type Finding, type Rule } from '../rules/finding.js';
 import { SCHEMA_RULE, schemaFindings } from '../rules/schema.js';
 import { mediaType, type Exchange } from './http.js';

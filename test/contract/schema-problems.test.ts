@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSchemaErrors, formatSchemaProblem, pointerSegments, schemaProblems } from '../../src/contract/ajv.js';
+import { formatSchemaErrors, formatSchemaProblem, pointerSegments, schemaProblems } from '../../src/contract/schema-problems.js';
 
 describe('schemaProblems', () => {
   it('points at the refused or missing member itself, escaping it as RFC 6901 requires', () => {

@@ -1,0 +1,151 @@
+/**
+ * CPU profile of the production build under load (or of its startup), aggregated by self time.
+ *
+ *   npx tsx scripts/bench-profile.ts [--path /.well-known/jwks.json] [--seconds 10] [--entry dist/main.js]
+ *   npx tsx scripts/bench-profile.ts --startup          # profile from spawn to first 200, then stop
+ *   npx tsx scripts/bench-profile.ts --analyze FILE.cpuprofile [--map dist/main.js.map]
+ *
+ * Runs `node --cpu-prof <entry>` on core 0 (stdout to /dev/null), loads it with wrk on core 1, stops it with
+ * SIGTERM (the graceful shutdown exits 0, which writes the profile), then prints self time by function and by
+ * package. Bundle locations are mapped back to their sources with the entry's source map, so the package of a
+ * function in `dist/main.js` is known (`koa`, `pino`, `src/http`, ...).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, openSync, readFileSync, readdirSync, closeSync } from 'node:fs';
+import { request } from 'node:http';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => done(port));
+    });
+  });
+}
+
+function status(port: number, path: string): Promise<number> {
+  return new Promise((done) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode ?? 0));
+    });
+    req.on('error', () => done(0));
+    req.end();
+  });
+}
+
+/** Where a bundle location came from: `koa`, `@koa/router`, `src/http`, `node:internal`, ... */
+function packageOf(source: string): string {
+  const nm = source.lastIndexOf('node_modules/');
+  if (nm !== -1) {
+    const parts = source.slice(nm + 'node_modules/'.length).split('/');
+    return parts[0]?.startsWith('@') ? `${parts[0]}/${parts[1] ?? ''}` : (parts[0] ?? source);
+  }
+  const src = source.indexOf('src/');
+  if (src !== -1) return source.slice(src, source.lastIndexOf('/'));
+  return source;
+}
+
+export function analyze(file: string, mapFile: string | undefined, top = 30): void {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const map = mapFile === undefined ? undefined : new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload);
+  const self = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i += 1) {
+    const id = profile.samples[i] ?? 0;
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byPackage = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const time = self.get(node.id) ?? 0;
+    if (time === 0) continue;
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
+    let where = url === '' ? '' : url.replace(/^file:\/\//, '');
+    let pkg: string;
+    if (url === '') pkg = functionName.startsWith('(') ? functionName : '(native)';
+    else if (url.startsWith('node:')) pkg = 'node:internal';
+    else if (map !== undefined && url.endsWith('.js') && !url.includes('/node_modules/')) {
+      const entry = map.findEntry(lineNumber, columnNumber) as { originalSource?: string; originalLine?: number };
+      const source = entry.originalSource ?? '';
+      pkg = source === '' ? 'dist/main.js' : packageOf(source);
+      where = source === '' ? `main.js:${lineNumber + 1}` : `${source.replace(/^.*node_modules\//, '').replace(/^.*\/src\//, 'src/')}:${(entry.originalLine ?? 0) + 1}`;
+    } else pkg = packageOf(where);
+    if (url.startsWith('node:')) where = `${url}:${lineNumber + 1}`;
+    const key = `${functionName || '(anonymous)'}  ${where}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + time);
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + time);
+  }
+  const print = (title: string, entries: Map<string, number>, limit: number): void => {
+    console.log(`\n${title}`);
+    for (const [key, time] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, limit)) {
+      console.log(`  ${((100 * time) / total).toFixed(1).padStart(5)}%  ${(time / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+    }
+  };
+  console.log(`profile ${file}: ${(total / 1e6).toFixed(2)} s sampled`);
+  print('self time by package', byPackage, 25);
+  print('self time by function', byFunction, top);
+}
+
+async function profileRun(): Promise<void> {
+  const entry = resolve(ROOT, flag('entry') ?? 'dist/main.js');
+  const path = flag('path') ?? '/.well-known/jwks.json';
+  const seconds = Number(flag('seconds') ?? '10');
+  const startup = process.argv.includes('--startup');
+  const dir = mkdtempSync(join(ROOT, 'tmp', 'profile-'));
+  const port = await freePort();
+  const adminPort = await freePort();
+  const pin = availableParallelism() >= 2;
+  const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval', startup ? '50' : '200', entry];
+  const out = openSync(flag('log-file') ?? '/dev/null', 'a');
+  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs, {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1' },
+    stdio: ['ignore', out, 'inherit'],
+  });
+  closeSync(out);
+  const started = performance.now();
+  while ((await status(port, path)) !== 200) await new Promise((done) => setTimeout(done, 2));
+  console.log(`first 200 after ${(performance.now() - started).toFixed(0)} ms`);
+  if (!startup) {
+    const wrk = (s: number): string =>
+      spawnSync(pin ? 'taskset' : 'wrk', [...(pin ? ['-c', '1', 'wrk'] : []), '-t1', '-c50', `-d${s}s`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' }).stdout;
+    console.log(/Requests\/sec:.*/.exec(wrk(seconds))?.[0]);
+  }
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  if (file === undefined) throw new Error(`no profile written in ${dir}`);
+  analyze(join(dir, file), `${entry}.map`, Number(flag('top') ?? '30'));
+}
+
+const analyzeFile = flag('analyze');
+if (analyzeFile !== undefined) analyze(analyzeFile, flag('map') ?? join(ROOT, 'dist/main.js.map'), Number(flag('top') ?? '30'));
+else await profileRun();
