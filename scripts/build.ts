@@ -10,17 +10,20 @@
 import { build, type Plugin } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compileContract } from '../src/contract/compile.js';
 import { defaultSpecPath, projectRoot } from '../src/contract/spec.js';
 
 const root = projectRoot();
-const dist = join(root, 'dist');
+// `--outdir DIR` builds a private copy (e.g. for A/B benchmarks); it must stay below the project root, where
+// the server finds openapi.json by walking up.
+const outdirFlag = process.argv.indexOf('--outdir');
+const dist = resolve(root, outdirFlag === -1 ? 'dist' : (process.argv[outdirFlag + 1] ?? 'dist'));
 rmSync(dist, { recursive: true, force: true });
 
 const entryPoints: Record<string, string> = { main: join(root, 'src/main.ts') };
 const compiled = await compileContract(defaultSpecPath());
-const compiledSource = join(root, 'dist', 'compiled-contract.source.mjs');
+const compiledSource = join(dist, 'compiled-contract.source.mjs');
 if (compiled.ok) {
   mkdirSync(dist, { recursive: true });
   writeFileSync(compiledSource, compiled.source);
@@ -74,4 +77,4 @@ rmSync(compiledSource, { force: true });
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => !file.endsWith('.map'))
   .reduce((sum, [, output]) => sum + output.bytes, 0);
-console.log(`built dist/ (${Math.round(bytes / 1024)} KiB of JavaScript${compiled.ok ? ', contract compiled' : ''})`);
+console.log(`built ${dist} (${Math.round(bytes / 1024)} KiB of JavaScript${compiled.ok ? ', contract compiled' : ''})`);

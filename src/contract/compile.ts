@@ -8,24 +8,11 @@
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { createAjv } from './ajv.js';
 import { loadBackendCore } from './backend-core.js';
-import type { OperationMethod } from './operation-id.js';
-import type { StaticRoutes } from './routes.js';
+import type { CompiledContract } from './compiled-core.js';
 import { parseSpec, readSpecBytes, specDigest, type OpenApiDocument } from './spec.js';
 
 // ajv's standalone entry is CommonJS; under NodeNext its default export arrives as the module object.
 const standaloneCode = standaloneModule.default;
-
-/** The data part of a compiled contract (the module also exports one validator per name used here). */
-export interface CompiledContract {
-  /** SHA-256 (hex) of the `openapi.json` bytes the record was compiled from. */
-  readonly sha256: string;
-  readonly operations: ReadonlyArray<{ readonly id: string; readonly method: OperationMethod; readonly path: string }>;
-  readonly routes: StaticRoutes;
-  /** Operation id → status → exported validator name. */
-  readonly responses: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** Component name → its dereferenced schema and exported validator name. */
-  readonly components: Readonly<Record<string, { readonly schema: Readonly<Record<string, unknown>>; readonly validator: string }>>;
-}
 
 /** The outcome of compiling: the module source, or why this document needs openapi-backend at startup. */
 export type CompileResult = { readonly ok: true; readonly source: string } | { readonly ok: false; readonly reason: string };

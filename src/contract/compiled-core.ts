@@ -5,9 +5,21 @@
  * to check.
  */
 import { SpecError } from '../errors.js';
-import type { CompiledContract } from './compile.js';
 import type { ContractCore, ContractOperation, Validator } from './core.js';
-import { RouteTable } from './routes.js';
+import type { OperationMethod } from './operation-id.js';
+import { RouteTable, type StaticRoutes } from './routes.js';
+
+/** The data part of a compiled contract (the module also exports one validator per name used here). */
+export interface CompiledContract {
+  /** SHA-256 (hex) of the `openapi.json` bytes the record was compiled from. */
+  readonly sha256: string;
+  readonly operations: ReadonlyArray<{ readonly id: string; readonly method: OperationMethod; readonly path: string }>;
+  readonly routes: StaticRoutes;
+  /** Operation id → status → exported validator name. */
+  readonly responses: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Component name → its dereferenced schema and exported validator name. */
+  readonly components: Readonly<Record<string, { readonly schema: Readonly<Record<string, unknown>>; readonly validator: string }>>;
+}
 
 /** The compiled module: the record and one validator export per name it uses. */
 export interface CompiledModule {
