@@ -63,7 +63,20 @@ export function observe(logger: Logger, metrics: Metrics, drain: DrainState, han
     try {
       handle(ctx);
     } finally {
-      record(ctx, started, requestId);
+      try {
+        record(ctx, started, requestId);
+      } catch (error) {
+        // The answer is ready: a failing log destination (a full or closed stdout) must not turn it into Koa's
+        // text 500. Say so on stderr once, not once per request.
+        warnOnce(error);
+      }
     }
   };
+}
+
+let warned = false;
+function warnOnce(error: unknown): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(`request logging failed; answers continue unlogged: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -5,6 +5,7 @@ import { eventually, get } from '../support/http.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
 import { captureLogger } from '../support/logs.js';
 import { startTestService } from '../support/service.js';
+import { createLogger } from '../../src/observability/logger.js';
 
 const key = rsaKey();
 const capture = captureLogger('info');
@@ -44,5 +45,24 @@ describe('request log', () => {
     const jwk = key.privateKey.export({ format: 'jwk' });
     for (const secret of [jwk.d, jwk.p, jwk.q, jwk.n]) expect(capture.lines.join('\n')).not.toContain(secret);
     expect(capture.lines.join('\n')).not.toContain('PRIVATE KEY');
+  });
+});
+
+describe('a failing log destination', () => {
+  it('never turns an answer into a 500', async () => {
+    // Startup lines get through; request lines hit a closed stdout.
+    const logger = createLogger('info', {
+      write(line: string) {
+        if (line.includes('"msg":"request"')) throw new Error('EPIPE: stdout closed');
+      },
+    });
+    const service = await startTestService({ KEYS_DIR: keysDirWith({ quiet: key }) }, { logger });
+    try {
+      const response = await get(`${service.url}/.well-known/jwks.json`);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body).keys).toHaveLength(1);
+    } finally {
+      await service.shutdown();
+    }
   });
 });
