@@ -5,6 +5,7 @@
  */
 import type { Config } from './config.js';
 import { ServiceError } from './errors.js';
+import { keyReport } from './keys/key-report.js';
 import { prepareService, type ServiceOptions } from './service.js';
 
 /** Runs the check, writing the report with `write`; resolves with the exit code. */
@@ -21,18 +22,11 @@ export async function runCheck(config: Config, write: (line: string) => void, op
     write(`contract: ${prepared.contract.file} (${prepared.contract.operations.length} operations)`);
     write('metadata:');
     write(JSON.stringify(prepared.metadata, null, 2));
-    write(`keys in ${prepared.keysDir}:`);
-    const files = prepared.keys.files;
-    for (const file of files) {
-      const described = [file.kid ?? '-', file.alg ?? '-', file.bits === undefined ? '-' : `${file.bits} bits`].join('  ');
-      write(`  ${file.status === 'published' ? 'published' : 'REFUSED  '}  ${file.file}  ${described}${file.reason === undefined ? '' : `  (${file.reason})`}`);
-    }
-    const published = prepared.keys.stats.published;
-    const refused = files.filter((file) => file.status !== 'published').length;
-    write(`${published} key(s) published, ${refused} refused`);
-    if (published === 0) write('FAIL no key is published: the JWKS endpoint would answer 500');
-    if (refused > 0) write('FAIL some key files are refused (see above)');
-    return published === 0 || refused > 0 ? 1 : 0;
+    const report = keyReport(prepared.keysDir, prepared.keys.files);
+    report.lines.forEach(write);
+    if (prepared.keys.stats.published === 0) write('FAIL no key is published: the JWKS endpoint would answer 500');
+    else if (!report.ok) write('FAIL some key files are refused (see above)');
+    return report.ok ? 0 : 1;
   } finally {
     prepared.close();
   }

@@ -77,7 +77,7 @@ describe('node dist/main.js', () => {
     const result = await runMain(['--check'], { KEYS_DIR: keysDir, ISSUER: 'https://auth.example.com' });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"issuer": "https://auth.example.com"');
-    expect(result.stdout).toMatch(/published\s+main\.pem\s+main\s+RS256\s+2048 bits/);
+    expect(result.stdout).toMatch(/main\.pem\s+main\s+RS256\s+2048\s+published/);
   });
 
   it('--check exits 1 naming a refused key file', async () => {
@@ -85,7 +85,7 @@ describe('node dist/main.js', () => {
     writeFileSync(join(dir, 'weak.pem'), rsaKey(1024).pem);
     const result = await runMain(['--check'], { KEYS_DIR: dir });
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/REFUSED\s+weak\.pem/);
+    expect(result.stdout).toMatch(/weak\.pem\s+weak\s+RS256\s+1024\s+refused\s+\S/);
     expect(readdirSync(dir).sort()).toEqual(['good.pem', 'weak.pem']);
   });
 

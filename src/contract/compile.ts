@@ -9,7 +9,7 @@ import standaloneModule from 'ajv/dist/standalone/index.js';
 import { createAjv } from './ajv.js';
 import { loadBackendCore } from './backend-core.js';
 import type { CompiledContract } from './compiled-core.js';
-import { parseSpec, readSpecBytes, specDigest, type OpenApiDocument } from './spec.js';
+import { loadSpecFile, specDigest, type OpenApiDocument } from './spec.js';
 
 // ajv's standalone entry is CommonJS; under NodeNext its default export arrives as the module object.
 const standaloneCode = standaloneModule.default;
@@ -24,8 +24,7 @@ function jsonSchemaOf(response: unknown): unknown {
 
 /** Compiles the record of `specFile`. Throws a `SpecError` when openapi-backend refuses the document. */
 export async function compileContract(specFile: string): Promise<CompileResult> {
-  const bytes = readSpecBytes(specFile);
-  const document = parseSpec(specFile, bytes);
+  const { bytes, document } = loadSpecFile(specFile);
   const core = await loadBackendCore(document);
   const dynamic = core.operations.find((operation) => !operation.staticRequest);
   if (dynamic !== undefined) return { ok: false, reason: `${dynamic.id} has parameters or a body, which openapi-backend validates per request` };

@@ -11,7 +11,7 @@ import type { CompiledModule } from './compiled-core.js';
 import type { ContractCore, ContractOperation, ContractRequest, ContractSource, Validator } from './core.js';
 import type { RouteMatch } from './routes.js';
 import { formatSchemaErrors, formatSchemaProblem, schemaProblems, type SchemaProblem } from './schema-problems.js';
-import { defaultSpecPath, parseSpec, readSpecBytes, specDigest, type OpenApiDocument } from './spec.js';
+import { defaultSpecPath, loadSpecFile, specDigest, type OpenApiDocument } from './spec.js';
 
 export type { ContractOperation, ContractRequest } from './core.js';
 
@@ -52,8 +52,7 @@ export class Contract {
    * `compiled: false` ignores the build's record and always initialises openapi-backend.
    */
   static async load(file: string = defaultSpecPath(), options: { readonly compiled?: boolean } = {}): Promise<Contract> {
-    const bytes = readSpecBytes(file);
-    const document = parseSpec(file, bytes);
+    const { bytes, document } = loadSpecFile(file);
     const record = options.compiled === false ? undefined : await compiledRecord();
     if (record !== undefined && record.contract.sha256 === specDigest(bytes)) {
       const { compiledCore } = await import('./compiled-core.js');

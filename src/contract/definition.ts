@@ -4,32 +4,30 @@
  * objects themselves are checked by Ajv 2020 against the draft 2020-12 meta-schema when their validators compile.
  */
 import { SpecError } from '../errors.js';
+import { isJsonObject } from '../json-file.js';
 import { OPERATION_METHODS } from './operation-id.js';
 
 const RESPONSE_KEY = /^(?:[1-5](?:XX|\d\d)|default)$/;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Lists every structural problem of an OpenAPI 3.1 document; empty when there is none. */
 export function definitionProblems(document: unknown): string[] {
   const problems: string[] = [];
-  if (!isObject(document)) return ['the document is not a JSON object'];
+  if (!isJsonObject(document)) return ['the document is not a JSON object'];
   if (typeof document.openapi !== 'string' || !/^3\.1\.\d+(?:-.+)?$/.test(document.openapi)) {
     problems.push(`openapi: must be a 3.1.x version string, found ${JSON.stringify(document.openapi)}`);
   }
   const info = document.info;
-  if (!isObject(info) || typeof info.title !== 'string' || typeof info.version !== 'string') {
+  if (!isJsonObject(info) || typeof info.title !== 'string' || typeof info.version !== 'string') {
     problems.push('info: must be an object with string title and version');
   }
-  if (!isObject(document.paths)) {
+  if (!isJsonObject(document.paths)) {
     problems.push('paths: must be an object');
     return problems;
   }
   for (const [path, item] of Object.entries(document.paths)) {
     if (!path.startsWith('/')) problems.push(`paths["${path}"]: a path must start with /`);
-    if (!isObject(item)) {
+    if (!isJsonObject(item)) {
       problems.push(`paths["${path}"]: must be a Path Item object`);
       continue;
     }
@@ -37,24 +35,24 @@ export function definitionProblems(document: unknown): string[] {
       const operation = item[method];
       if (operation === undefined) continue;
       const where = `paths["${path}"].${method}`;
-      if (!isObject(operation)) {
+      if (!isJsonObject(operation)) {
         problems.push(`${where}: must be an Operation object`);
         continue;
       }
       if (operation.operationId !== undefined && typeof operation.operationId !== 'string') {
         problems.push(`${where}.operationId: must be a string`);
       }
-      if (!isObject(operation.responses) || Object.keys(operation.responses).length === 0) {
+      if (!isJsonObject(operation.responses) || Object.keys(operation.responses).length === 0) {
         problems.push(`${where}.responses: must list at least one response`);
         continue;
       }
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!RESPONSE_KEY.test(status)) problems.push(`${where}.responses["${status}"]: not a status code, nXX or default`);
-        if (!isObject(response)) problems.push(`${where}.responses["${status}"]: must be a Response or Reference object`);
+        if (!isJsonObject(response)) problems.push(`${where}.responses["${status}"]: must be a Response or Reference object`);
       }
     }
   }
-  if (document.components !== undefined && !isObject(document.components)) problems.push('components: must be an object');
+  if (document.components !== undefined && !isJsonObject(document.components)) problems.push('components: must be an object');
   return problems;
 }
 

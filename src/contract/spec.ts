@@ -5,11 +5,12 @@
  * openapi-backend receives only gains the derived operation ids it needs to key its validators.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { SpecError } from '../errors.js';
+import { readJsonObjectFile } from '../json-file.js';
 import { OPERATION_METHODS, operationIdOf, type OperationMethod } from './operation-id.js';
 
 /** An OpenAPI 3.1 document. */
@@ -43,32 +44,22 @@ export function defaultSpecPath(): string {
   return join(projectRoot(), 'openapi.json');
 }
 
-/** Reads a spec file's bytes; a missing or unreadable file is a {@link SpecError} naming the file. */
-export function readSpecBytes(file: string = defaultSpecPath()): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (cause) {
-    throw new SpecError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
-  }
+/** An OpenAPI document with the exact bytes it was read from. */
+export interface SpecFile {
+  readonly bytes: Buffer;
+  readonly document: OpenApiDocument;
 }
 
-/** Parses a spec file's bytes; malformed JSON or a non-object is a {@link SpecError} naming the file. */
-export function parseSpec(file: string, bytes: Buffer): OpenApiDocument {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch (cause) {
-    throw new SpecError(`${file} is not valid JSON: ${(cause as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SpecError(`${file} must hold a JSON object`);
-  }
-  return parsed as OpenApiDocument;
+/** Reads an OpenAPI document; an unreadable file, invalid JSON or a non-object is a {@link SpecError} naming the file. */
+export function loadSpecFile(file: string = defaultSpecPath()): SpecFile {
+  const read = readJsonObjectFile(file, 'holding an OpenAPI document');
+  if (!read.ok) throw new SpecError(read.problem);
+  return { bytes: read.bytes, document: read.value as OpenApiDocument };
 }
 
-/** Reads and parses an OpenAPI document (see {@link readSpecBytes} and {@link parseSpec}). */
+/** Reads an OpenAPI document (see {@link loadSpecFile}). */
 export function readSpec(file: string = defaultSpecPath()): OpenApiDocument {
-  return parseSpec(file, readSpecBytes(file));
+  return loadSpecFile(file).document;
 }
 
 /** SHA-256 (hex) of a spec file's bytes: what ties the build's compiled contract to one exact document. */

@@ -12,7 +12,7 @@ import { KEY_ALGORITHMS, loadConfig, type KeyAlgorithm } from '../config.js';
 import { ConfigError, ServiceError, UsageError } from '../errors.js';
 import { isKeyAlgorithm, MIN_RSA_BITS } from '../rules/jwks.js';
 import { scanKeysDir } from './key-dir.js';
-import { keyLabel, type KeyFileReport } from './key-set.js';
+import { keyReport } from './key-report.js';
 import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
 
 /** Where the CLI writes; one call per line, without the newline. */
@@ -96,11 +96,9 @@ async function run(argv: readonly string[], env: Env, io: CliIo): Promise<number
   if (dir === undefined) throw new UsageError('no keys directory: set KEYS_DIR or pass --dir');
   if (name === 'generate') return generate(dir, values, io);
   const set = await scanKeysDir(dir, config.keysDefaultAlg);
-  printReports(dir, set.reports, io);
-  const published = set.jwks.keys.length;
-  const refused = set.reports.length - published;
-  io.out(`${published} published, ${refused} refused`);
-  return name === 'check' && (refused > 0 || published === 0) ? 1 : 0;
+  const report = keyReport(dir, set.reports);
+  report.lines.forEach((line) => io.out(line));
+  return name === 'check' && !report.ok ? 1 : 0;
 }
 
 function isCommand(name: string): name is Command {
@@ -124,23 +122,6 @@ async function generate(dir: string, values: Values, io: CliIo): Promise<number>
 function parseAlg(alg: string | undefined): KeyAlgorithm | undefined {
   if (alg === undefined || isKeyAlgorithm(alg)) return alg;
   throw new UsageError(`unsupported alg ${JSON.stringify(alg)} (allowed: ${KEY_ALGORITHMS.join(', ')})`);
-}
-
-function printReports(dir: string, reports: readonly KeyFileReport[], io: CliIo): void {
-  io.out(`keys in ${dir}:`);
-  const rows = [
-    ['FILE', 'KID', 'ALG', 'BITS', 'STATUS', 'REASON'],
-    ...reports.map((report) => [
-      keyLabel(report),
-      report.kid ?? '-',
-      report.alg ?? '-',
-      report.bits === undefined ? '-' : String(report.bits),
-      report.status,
-      report.reason ?? '',
-    ]),
-  ];
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  for (const row of rows) io.out(row.map((cell, column) => cell.padEnd(column === row.length - 1 ? 0 : (widths[column] ?? 0))).join('  ').trimEnd());
 }
 
 const entry = process.argv[1];

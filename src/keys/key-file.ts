@@ -11,10 +11,10 @@ import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, ty
 import { extname, parse as parsePath } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
-import { isRecord } from '../rules/finding.js';
 import { rsaModulusBits } from '../rules/jwks.js';
 import { errorCode } from './key-errors.js';
 import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims, type PublicMembers, type PublishedJwk } from './public-jwk.js';
+import { isJsonObject } from '../json-file.js';
 
 /**
  * Extensions that mark a file as meant to be a key: such a file whose content is no PEM, JWK or JWKS is refused
@@ -158,7 +158,7 @@ function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): readon
   } catch {
     return [refusedFile(file, 'invalid JSON')];
   }
-  if (!isRecord(value)) return undefined;
+  if (!isJsonObject(value)) return undefined;
   if ('kty' in value) return [parseJwk(file, undefined, value, kidFromFileName(file), defaultAlg)];
   if (!('keys' in value)) return undefined;
   const keys = value.keys;
@@ -166,7 +166,7 @@ function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): readon
   // Only a lone key may borrow the file's name: with several, a shared kid would refuse them all as duplicates.
   const fallbackKid = keys.length === 1 ? kidFromFileName(file) : undefined;
   return keys.map((key: unknown, index) =>
-    isRecord(key) ? parseJwk(file, index, key, fallbackKid, defaultAlg) : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index },
+    isJsonObject(key) ? parseJwk(file, index, key, fallbackKid, defaultAlg) : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index },
   );
 }
 

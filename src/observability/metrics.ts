@@ -4,14 +4,7 @@
  * and one histogram observation (see `observeRequest`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-
-/** Figures the key store exposes (see `src/keys/key-store.ts`). */
-export interface KeyFigures {
-  readonly published: number;
-  readonly reloads: number;
-  readonly failures: number;
-  readonly lastSuccessAt: Date | undefined;
-}
+import type { KeyStoreStats } from '../keys/key-store.js';
 
 /** Label used for requests that matched no path of `openapi.json`, to keep label sets bounded. */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -26,7 +19,7 @@ export interface Metrics {
 }
 
 /** Creates the registry with request, document, key and default process metrics. */
-export function createMetrics(keys: () => KeyFigures | undefined): Metrics {
+export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   // Request counts are kept in plain numbers per label set and handed to prom-client when it collects (every

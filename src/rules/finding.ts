@@ -38,8 +38,3 @@ export function describeFinding(found: Finding): string {
 export function rfc(number: number, section: string): string {
   return `https://www.rfc-editor.org/rfc/rfc${number}#section-${section}`;
 }
-
-/** A plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -8,7 +8,8 @@
  * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1
  */
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../config.js';
-import { finding, rfc, isRecord, type Finding, type Rule } from './finding.js';
+import { finding, rfc, type Finding, type Rule } from './finding.js';
+import { isJsonObject } from '../json-file.js';
 
 /**
  * Smallest RSA modulus allowed, for RS* and PS* alike: RFC 7518
@@ -59,7 +60,7 @@ export function rsaModulusBits(n: string): number | undefined {
 
 /** Every way the key set `jwks` breaks the {@link JWKS_RULES}; empty when it is a valid set to publish. */
 export function jwksFindings(jwks: unknown): Finding[] {
-  const keys = isRecord(jwks) && Array.isArray(jwks.keys) ? jwks.keys : [];
+  const keys = isJsonObject(jwks) && Array.isArray(jwks.keys) ? jwks.keys : [];
   if (keys.length === 0) return [finding(JWKS_RULES.keysPresent, 'the key set holds no key; clients could not verify any token', 'keys')];
   return [...keys.flatMap((key: unknown, index) => jwkFindings(key, `keys[${index}]`)), ...duplicateKidFindings(keys)];
 }
@@ -71,7 +72,7 @@ export function jwksFindings(jwks: unknown): Finding[] {
  * the JWK it would publish, so a key is accepted by the same rules `verify` applies to the served set.
  */
 export function jwkFindings(key: unknown, member: string): Finding[] {
-  if (!isRecord(key)) return [];
+  if (!isJsonObject(key)) return [];
   const at = (name: string): string => (member === '' ? name : `${member}.${name}`);
   const kid = typeof key.kid === 'string' ? ` (kid "${key.kid}")` : '';
   const findings: Finding[] = PRIVATE_MEMBERS.filter((name) => name in key).map((name) =>
@@ -95,7 +96,7 @@ function duplicateKidFindings(keys: readonly unknown[]): Finding[] {
   const seen = new Map<string, number>();
   const findings: Finding[] = [];
   keys.forEach((key, index) => {
-    if (!isRecord(key) || typeof key.kid !== 'string') return;
+    if (!isJsonObject(key) || typeof key.kid !== 'string') return;
     const first = seen.get(key.kid);
     if (first === undefined) seen.set(key.kid, index);
     else findings.push(finding(JWKS_RULES.kidUnique, `"${key.kid}" is also the kid of keys[${first}]; clients could pick the wrong key`, `keys[${index}].kid`));

@@ -6,10 +6,11 @@
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
  */
-import { finding, rfc, isRecord, type Finding, type Rule } from './finding.js';
+import { finding, rfc, type Finding, type Rule } from './finding.js';
 import { issuerFindings } from './issuer.js';
 import { requiredArrayMembers } from './schema.js';
 import { HTTPS_EXPLANATION, hasSecureScheme, parseAbsoluteUrl, rawComponents } from './url.js';
+import { isJsonObject } from '../json-file.js';
 
 const SECTION_2 = rfc(8414, '2');
 
@@ -104,7 +105,7 @@ export interface MetadataExpectations {
  * by the contract (`Contract.componentIssues`), not here.
  */
 export function metadataFindings(metadata: unknown, expected: MetadataExpectations): Finding[] {
-  if (!isRecord(metadata)) return [];
+  if (!isJsonObject(metadata)) return [];
   const issuer = metadata.issuer;
   return [
     ...issuerMatchFindings(issuer, expected.issuer, expected.issuerFrom),

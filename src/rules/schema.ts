@@ -4,7 +4,8 @@
  * listing members in code, is what lets a member added to `openapi.json` be served with no code change.
  */
 import { pointerSegments, type SchemaProblem } from '../contract/schema-problems.js';
-import { finding, isRecord, type Finding, type Rule } from './finding.js';
+import { finding, type Finding, type Rule } from './finding.js';
+import { isJsonObject } from '../json-file.js';
 
 /** The contract rule: a body validates against its schema in `openapi.json`. */
 export const SCHEMA_RULE = {
@@ -28,16 +29,16 @@ export function schemaFindings(problems: readonly SchemaProblem[]): Finding[] {
 
 /** The names of `schema.properties`, in document order. */
 export function schemaPropertyNames(schema: Readonly<Record<string, unknown>>): string[] {
-  return isRecord(schema.properties) ? Object.keys(schema.properties) : [];
+  return isJsonObject(schema.properties) ? Object.keys(schema.properties) : [];
 }
 
 /** Members `schema` both requires and types as an array: the ones RFC 8414 lists that must not be empty. */
 export function requiredArrayMembers(schema: Readonly<Record<string, unknown>>): string[] {
   const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : [];
-  const properties = isRecord(schema.properties) ? schema.properties : {};
+  const properties = isJsonObject(schema.properties) ? schema.properties : {};
   return required.filter((name) => {
     const property = properties[name];
-    if (!isRecord(property)) return false;
+    if (!isJsonObject(property)) return false;
     const type = property.type;
     return type === 'array' || (Array.isArray(type) && type.includes('array'));
   });

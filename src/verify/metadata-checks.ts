@@ -5,12 +5,13 @@
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
  */
 import { METADATA_SCHEMA } from '../metadata/metadata.js';
-import { finding, isRecord, type Finding } from '../rules/finding.js';
+import { finding, type Finding } from '../rules/finding.js';
 import { ISSUER_RULES } from '../rules/issuer.js';
 import { METADATA_RULES, metadataFindings } from '../rules/metadata.js';
 import { parseAbsoluteUrl } from '../rules/url.js';
 import { HTTP_RULES } from './rules.js';
 import type { Session } from './session.js';
+import { isJsonObject } from '../json-file.js';
 
 /** The JWKS endpoint's document, when it answered one. */
 export interface ServedKeySet {
@@ -23,7 +24,7 @@ export async function checkMetadata(session: Session, metadata: unknown, jwks: S
   const schema = session.contract.componentSchema(METADATA_SCHEMA);
   const findings = metadataFindings(metadata, { schema, issuer: session.base, issuerFrom: 'the base URL' });
   session.report.checkAll([...Object.values(ISSUER_RULES), ...Object.values(METADATA_RULES)], 'metadata', findings);
-  const jwksUri = isRecord(metadata) ? metadata.jwks_uri : undefined;
+  const jwksUri = isJsonObject(metadata) ? metadata.jwks_uri : undefined;
   session.report.check(HTTP_RULES.jwksUri, 'metadata', await jwksUriFindings(session, jwksUri, jwks), `${String(jwksUri)} serves the same key set`);
 }
 
@@ -50,13 +51,13 @@ async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedK
 
 /** The keys of a set as sorted canonical JSON strings: equal for the same keys in any order or member order. */
 function keySetFingerprint(set: unknown): string {
-  const keys = isRecord(set) && Array.isArray(set.keys) ? set.keys : [];
+  const keys = isJsonObject(set) && Array.isArray(set.keys) ? set.keys : [];
   return JSON.stringify(keys.map(canonicalJson).sort());
 }
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isRecord(value)) {
+  if (isJsonObject(value)) {
     const members = Object.keys(value).sort().map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
     return `{${members.join(',')}}`;
   }

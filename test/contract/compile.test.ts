@@ -9,7 +9,7 @@ import { compileContract } from '../../src/contract/compile.js';
 import { compiledCore, type CompiledModule } from '../../src/contract/compiled-core.js';
 import type { ContractCore, Validator } from '../../src/contract/core.js';
 import { schemaProblems } from '../../src/contract/schema-problems.js';
-import { defaultSpecPath, readSpec, readSpecBytes, specDigest } from '../../src/contract/spec.js';
+import { defaultSpecPath, loadSpecFile, readSpec, specDigest } from '../../src/contract/spec.js';
 import { rsaKey } from '../support/keys.js';
 import { writeSpec } from '../support/spec-copy.js';
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 describe('the compiled contract', () => {
   it('is stamped with the SHA-256 of openapi.json', () => {
-    expect(module.contract.sha256).toBe(specDigest(readSpecBytes(defaultSpecPath())));
+    expect(module.contract.sha256).toBe(specDigest(loadSpecFile().bytes));
   });
 
   it('has the operations and routing decisions of openapi-backend', () => {
