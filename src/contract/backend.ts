@@ -30,6 +30,8 @@ export async function createBackend(document: OpenApiDocument): Promise<Backend>
     definition: withOperationIds(document),
     strict: true,
     validate: true,
+    // The public port serves exactly the contract's paths: a trailing slash is another path (404), not an alias.
+    ignoreTrailingSlashes: false,
     // openapi-backend defaults Ajv to non-strict; ours must reach every validator it compiles.
     ajvOpts: AJV_OPTIONS,
     // openapi-backend hands over a draft-07 Ajv; the 2020 instance shares its core API.

@@ -31,13 +31,6 @@ export function allowedMethods(methods: Iterable<string>): string[] {
   return [...allow];
 }
 
-/** openapi-backend's path normalisation with `apiRoot` `/` and `ignoreTrailingSlashes` (its defaults). */
-export function normalizePath(path: string): string {
-  let normalized = path.trim();
-  while (normalized.length > 1 && normalized.endsWith('/')) normalized = normalized.slice(0, -1);
-  return normalized;
-}
-
 /** Maps (method, path) to an operation: a table lookup for static paths, the templated router otherwise. */
 export class RouteTable<Op> {
   readonly #static = new Map<string, PathEntry<Op>>();
@@ -63,13 +56,16 @@ export class RouteTable<Op> {
     }
   }
 
-  /** Resolves a request. `path` is the URL path without the query string. */
+  /**
+   * Resolves a request. `path` is the URL path without the query string, matched exactly as `openapi.json` spells
+   * it: `/.well-known/jwks.json/` is not `/.well-known/jwks.json` (openapi-backend runs with
+   * `ignoreTrailingSlashes: false`), so the public port serves exactly the contract's paths.
+   */
   match(method: string, path: string): RouteMatch<Op> {
-    const normalized = normalizePath(path);
-    const entry = this.#static.get(normalized);
+    const entry = this.#static.get(path);
     if (entry !== undefined) return entry.byMethod.get(method) ?? entry.notAllowed;
     if (this.#templated === undefined) return this.#notFound;
-    const routed = this.#templated(method, normalized);
+    const routed = this.#templated(method, path);
     return routed.kind === 'operation' ? { kind: 'operation', operation: this.#resolve(routed.operation) } : routed;
   }
 }

@@ -14,6 +14,16 @@ describe('Contract.load on the document as upstream exports it', () => {
     expect(contract.match('GET', '/nope').kind).toBe('not-found');
   });
 
+  it('routes exactly the paths of openapi.json: a trailing slash is another path', async () => {
+    const file = writeSpec((doc) => {
+      doc.paths['/keys/{kid}'] = structuredClone(doc.paths['/.well-known/jwks.json']);
+      doc.paths['/keys/{kid}'].get.parameters = [{ name: 'kid', in: 'path', required: true, schema: { type: 'string' } }];
+    });
+    const contract = await Contract.load(file);
+    for (const path of ['/.well-known/jwks.json/', '/.well-known/jwks.json//', '/keys/main/']) expect(contract.match('GET', path).kind).toBe('not-found');
+    expect(contract.match('GET', '/keys/main').kind).toBe('operation');
+  });
+
   it('uses explicit operationIds when the document has them', async () => {
     const file = writeSpec((doc) => {
       doc.paths['/.well-known/jwks.json'].get.operationId = 'getJwks';
