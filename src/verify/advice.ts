@@ -41,7 +41,7 @@ export async function checkAdvice(session: Session, document: Exchange): Promise
 
   const head = await ask(ADVICE_RULES.head, { method: 'HEAD' });
   if (head !== undefined) {
-    const body = head.body === '' ? [] : [finding(ADVICE_RULES.head, `answered a ${head.body.length}-character body`, 'body')];
+    const body = head.bodyBytes === 0 && !head.oversized ? [] : [finding(ADVICE_RULES.head, `answered a body${head.oversized ? ' over the read limit' : ` of ${head.bodyBytes} bytes`}`, 'body')];
     record(ADVICE_RULES.head, [...statusFindings(ADVICE_RULES.head, head, [200]), ...body], `${head.status}, no body`, 'HEAD');
   }
 }

@@ -4,13 +4,24 @@
  */
 import { UnreachableError } from '../errors.js';
 
+/**
+ * Most bytes of one answer's body `verify` reads: discovery documents are a few KiB, and a larger body is a
+ * finding (`http.body-size`), not something to hold in memory. The rest of such a body is never downloaded.
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 /** A request and its answer, body read as text. */
 export interface Exchange {
   readonly method: string;
   readonly url: string;
   readonly status: number;
   readonly headers: Headers;
+  /** The body as text; empty when it is {@link Exchange.oversized}. */
   readonly body: string;
+  /** Bytes of the body read: its size, or just over {@link MAX_BODY_BYTES} when it was cut off. */
+  readonly bodyBytes: number;
+  /** The body (announced or received) is longer than {@link MAX_BODY_BYTES}; reading stopped there. */
+  readonly oversized: boolean;
 }
 
 /** How to send one request. */
@@ -30,10 +41,35 @@ export async function send(url: string, options: RequestOptions): Promise<Exchan
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    return { method, url, status: response.status, headers: response.headers, body: await response.text() };
+    return { method, url, status: response.status, headers: response.headers, ...(await readBounded(response)) };
   } catch (cause) {
     throw new UnreachableError(`${method} ${url}: ${transportReason(cause, options.timeoutMs)}`, { cause });
   }
+}
+
+/** Reads `response`'s body up to {@link MAX_BODY_BYTES}, streaming, and cancels the download beyond it. */
+async function readBounded(response: Response): Promise<Pick<Exchange, 'body' | 'bodyBytes' | 'oversized'>> {
+  const announced = Number(response.headers.get('content-length'));
+  if (response.body === null) return { body: '', bodyBytes: 0, oversized: false };
+  if (announced > MAX_BODY_BYTES) {
+    await response.body.cancel();
+    return { body: '', bodyBytes: 0, oversized: true };
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return { body: '', bodyBytes: bytes, oversized: true };
+    }
+    chunks.push(value);
+  }
+  // TextDecoder, as response.text() would: UTF-8, a leading BOM dropped.
+  return { body: new TextDecoder().decode(Buffer.concat(chunks)), bodyBytes: bytes, oversized: false };
 }
 
 const REASONS: Readonly<Record<string, string>> = {

@@ -9,6 +9,7 @@ import { finding, type Finding } from '../rules/finding.js';
 import { ISSUER_RULES } from '../rules/issuer.js';
 import { METADATA_RULES, metadataFindings } from '../rules/metadata.js';
 import { parseAbsoluteUrl } from '../rules/url.js';
+import { MAX_BODY_BYTES } from './http.js';
 import { HTTP_RULES } from './rules.js';
 import type { Session } from './session.js';
 import { isJsonObject } from '../json-file.js';
@@ -37,6 +38,7 @@ async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedK
     const location = exchange.headers.get('location');
     return fail(`${jwksUri} answered ${exchange.status}${location === null ? '' : ` (redirect to ${location})`}, expected 200`);
   }
+  if (exchange.oversized) return fail(`${jwksUri} answered a body over ${MAX_BODY_BYTES} bytes; verify stopped reading there`);
   let served: unknown;
   try {
     served = JSON.parse(exchange.body);

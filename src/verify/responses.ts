@@ -5,7 +5,7 @@
 import type { SchemaProblem } from '../contract/schema-problems.js';
 import { finding, type Finding, type Rule } from '../rules/finding.js';
 import { SCHEMA_RULE, schemaFindings } from '../rules/schema.js';
-import { mediaType, type Exchange } from './http.js';
+import { MAX_BODY_BYTES, mediaType, type Exchange } from './http.js';
 import { HTTP_RULES } from './rules.js';
 import type { Session } from './session.js';
 
@@ -36,6 +36,7 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
       ? []
       : [finding(HTTP_RULES.contentType, type === undefined ? 'is missing; must be application/json' : `is "${type}"; must be application/json`, 'Content-Type')];
   report.check(HTTP_RULES.contentType, subject, typeFindings, headers.get('content-type') ?? '');
+  if (!checkBodySize(session, exchange)) return undefined;
 
   let body: unknown;
   try {
@@ -47,4 +48,14 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
   report.check(HTTP_RULES.json, subject, [], `${exchange.body.length} characters of JSON`);
   report.check(SCHEMA_RULE, subject, schemaFindings(expected.problems(body)), SCHEMA_RULE.summary);
   return body;
+}
+
+/**
+ * Records the `http.body-size` result of `exchange`; false when its body was too long to be read (and so cannot
+ * be checked further).
+ */
+export function checkBodySize(session: Session, exchange: Exchange): boolean {
+  const findings = exchange.oversized ? [finding(HTTP_RULES.bodySize, `is over ${MAX_BODY_BYTES} bytes; verify stopped reading there`, 'body')] : [];
+  session.report.check(HTTP_RULES.bodySize, session.subject(exchange.method, exchange.url), findings, `${exchange.bodyBytes} bytes`);
+  return !exchange.oversized;
 }

@@ -3,6 +3,7 @@
  * (issuer, endpoints, key set, schema) are the shared ones of `src/rules/`.
  */
 import { rfc, type Rule } from '../rules/finding.js';
+import { MAX_BODY_BYTES } from './http.js';
 
 /** Contract and RFC rules on HTTP answers: breaking one fails the run. */
 export const HTTP_RULES = {
@@ -13,6 +14,11 @@ export const HTTP_RULES = {
   },
   status: { id: 'contract.status', summary: 'status 200', reference: 'openapi.json' },
   contentType: { id: 'contract.content-type', summary: 'Content-Type application/json', reference: 'openapi.json' },
+  bodySize: {
+    id: 'http.body-size',
+    summary: `the body is at most ${MAX_BODY_BYTES / 1024 / 1024} MiB, all verify reads of an answer`,
+    reference: 'README.md, "Verifying a deployment"',
+  },
   json: { id: 'contract.json', summary: 'the body is JSON', reference: 'https://www.rfc-editor.org/rfc/rfc8259' },
   notFound: { id: 'contract.error-404', summary: 'an unknown path answers 404', reference: rfc(9110, '15.5.5') },
   methodNotAllowed: { id: 'contract.error-405', summary: 'a method the path lacks answers 405', reference: rfc(9110, '15.5.6') },

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { ServiceError, UnreachableError, UsageError } from '../../src/errors.js';
 import { verify, type Report } from '../../src/verify/verify.js';
+import { eventually } from '../support/http.js';
 import { correctKeys, JWKS_PATH, METADATA_PATH, privateRsaKey, rsaKey, startFixture, startServer, type FixtureBreak, type RunningServer } from './fixture.js';
 
 let contract: Contract;
@@ -40,6 +41,7 @@ describe('verify against a correct deployment', () => {
     for (const rule of [
       'contract.status',
       'contract.content-type',
+      'http.body-size',
       'contract.schema',
       'contract.error-404',
       'contract.error-405',
@@ -179,6 +181,49 @@ describe('verify against a deployment that breaks one rule', () => {
     const report = await verifyFixture({ noCacheControl: true });
     expect(report.ok).toBe(true);
     expect(report.results.filter((result) => result.outcome === 'warn').map((result) => result.rule)).toEqual(['http.cache-control', 'http.cache-control']);
+  });
+});
+
+describe('verify against a deployment that answers a huge body', () => {
+  /** 400 MB: what pushed an unbounded verify to 3 GB. Generated while it is sent, never held. */
+  const HUGE = 400 * 1024 * 1024;
+
+  /** Streams HUGE bytes as the JWKS (with or without Content-Length); records what each answer got written. */
+  function hugeJwks(announce: boolean, sent: Array<{ bytes: number; closed: boolean }>): FixtureBreak {
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    return {
+      intercept: (request, response) => {
+        if (request.url !== JWKS_PATH || request.method !== 'GET') return false;
+        const record = { bytes: 0, closed: false };
+        sent.push(record);
+        response.writeHead(200, { 'content-type': 'application/json', ...(announce ? { 'content-length': String(HUGE) } : {}) });
+        const pump = (): void => {
+          while (record.bytes < HUGE && !response.destroyed) {
+            record.bytes += chunk.length;
+            if (!response.write(chunk)) return;
+          }
+          response.end();
+        };
+        response.on('drain', pump);
+        response.on('close', () => (record.closed = true));
+        pump();
+        return true;
+      },
+    };
+  }
+
+  it.each([
+    ['streamed without a length', false],
+    ['with its length announced', true],
+  ])('%s: reports http.body-size and reads no more than the bound', async (_case, announce) => {
+    const sent: Array<{ bytes: number; closed: boolean }> = [];
+    const report = await verifyFixture(hugeJwks(announce, sent));
+    expect(failures(report)).toContainEqual(expect.objectContaining({ rule: 'http.body-size', subject: `GET ${JWKS_PATH}`, member: 'body' }));
+    expect(failures(report)).toContainEqual(expect.objectContaining({ rule: 'rfc8414.jwks-uri', evidence: expect.stringContaining('over 1048576 bytes') }));
+    expect(report.results).toContainEqual(expect.objectContaining({ outcome: 'pass', rule: 'http.body-size', subject: `GET ${METADATA_PATH}` }));
+    // verify stopped reading: each download was cut off far below the 400 MB offered (kernel buffers aside).
+    expect(await eventually(() => sent.length > 0 && sent.every((record) => record.closed))).toBe(true);
+    expect(sent.every((record) => record.bytes < 64 * 1024 * 1024)).toBe(true);
   });
 });
 
