@@ -8,6 +8,8 @@
 /** Every code an error of this service can carry. */
 export type ErrorCode =
   | 'ERR_BAD_REQUEST'
+  | 'ERR_CONTENT_TOO_LARGE'
+  | 'ERR_HEADERS_TOO_LARGE'
   | 'ERR_NOT_FOUND'
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_KEYS_UNAVAILABLE'
@@ -19,6 +21,7 @@ export type ErrorCode =
   | 'ERR_KEY_INVALID'
   | 'ERR_KEYS_DIR'
   | 'ERR_USAGE'
+  | 'ERR_LISTEN'
   | 'ERR_UNREACHABLE';
 
 /** Base class of every error this service raises on purpose. */
@@ -48,6 +51,23 @@ export class BadRequestError extends HttpError {
   readonly code = 'ERR_BAD_REQUEST';
   readonly status = 400;
   readonly type = 'bad_request';
+}
+
+/**
+ * 413: the request announces a body (these operations take none) larger than the server answers without reading
+ * it, or of unknown length (RFC 9110 §15.5.14).
+ */
+export class ContentTooLargeError extends HttpError {
+  readonly code = 'ERR_CONTENT_TOO_LARGE';
+  readonly status = 413;
+  readonly type = 'content_too_large';
+}
+
+/** 431: the request head is larger than the server reads (RFC 6585 §5). */
+export class HeadersTooLargeError extends HttpError {
+  readonly code = 'ERR_HEADERS_TOO_LARGE';
+  readonly status = 431;
+  readonly type = 'headers_too_large';
 }
 
 /** 404: no path of `openapi.json` matches. */
@@ -140,6 +160,21 @@ export class KeysDirError extends ServiceError {
 /** A command line was not understood. */
 export class UsageError extends ServiceError {
   readonly code = 'ERR_USAGE';
+}
+
+/**
+ * A listener could not be bound at startup: the port is taken or privileged, or the address is not this machine's
+ * or does not resolve. The message is one line naming the setting and its value, e.g.
+ * `PORT: 9090 is already in use on 0.0.0.0 (EADDRINUSE)`; the system error is the `cause`.
+ */
+export class ListenError extends ServiceError {
+  readonly code = 'ERR_LISTEN';
+  /** The setting to change, e.g. `ADMIN_PORT`. */
+  readonly setting: string;
+  constructor(setting: string, message: string, options?: ErrorOptions) {
+    super(`${setting}: ${message}`, options);
+    this.setting = setting;
+  }
 }
 
 /**

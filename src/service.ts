@@ -12,7 +12,9 @@ import { projectRoot } from './contract/spec.js';
 import { ConfigError, KeysDirError } from './errors.js';
 import { createAdminApp } from './http/admin.js';
 import { createPublicApp } from './http/app.js';
-import { createLimitedServer, drain, listen } from './http/server.js';
+import { listen } from './http/listen.js';
+import { observeTransport } from './http/observe.js';
+import { createLimitedServer, drain, type ServerLimits } from './http/server.js';
 import { ensureDevKeysDir } from './keys/dev-key.js';
 import { KeyStore } from './keys/key-store.js';
 import { resolveMetadata, type OAuthMetadata } from './metadata/metadata.js';
@@ -26,6 +28,8 @@ export interface ServiceOptions {
   readonly specFile?: string;
   /** Where the embedded development key lives when `KEYS_DIR` is unset; default `<project>/.dev-keys`. */
   readonly devKeysDir?: string;
+  /** Replaces some server limits of both listeners (tests use small timeouts); default `SERVER_LIMITS`. */
+  readonly serverLimits?: Partial<ServerLimits>;
 }
 
 /** The validated inputs of the service, before anything listens. */
@@ -137,13 +141,21 @@ export async function startService(config: Config, options: ServiceOptions = {})
     corsOrigins: config.corsOrigins,
     cacheMaxAge: config.cacheMaxAge,
   });
-  const publicServer = createLimitedServer(app.callback());
-  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState).callback());
+  const limits = options.serverLimits ?? {};
+  const publicServer = createLimitedServer(app.callback(), {
+    limits,
+    maxConnections: config.maxConnections,
+    appChecksHost: true,
+    events: observeTransport(logger, metrics),
+  });
+  metrics.countConnections(() => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))));
+  // The admin listener is private (ADMIN_HOST): its malformed requests are logged, not counted as public traffic.
+  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState).callback(), { limits, events: observeTransport(logger) });
   let port: number;
   let adminPort: number;
   try {
-    port = await listen(publicServer, config.port, config.host);
-    adminPort = await listen(adminServer, config.adminPort, config.adminHost);
+    port = await listen(publicServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
+    adminPort = await listen(adminServer, config.adminPort, config.adminHost, { port: 'ADMIN_PORT', host: 'ADMIN_HOST' });
   } catch (error) {
     publicServer.close();
     documents.close();
@@ -171,7 +183,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     })();
     return stopping;
   };
-  logger.info({ port, adminPort, keysDir: prepared.keysDir, issuer: metadata.issuer, contract: contract.source }, 'listening');
+  logger.info(
+    { port, adminPort, host: config.host, adminHost: config.adminHost, keysDir: prepared.keysDir, issuer: metadata.issuer, contract: contract.source },
+    'listening',
+  );
   return {
     ...prepared,
     metadata,

@@ -3,8 +3,10 @@
  * (status, content-type, body) against openapi.json itself.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BODY_LIMIT_BYTES } from '../src/http/framing.js';
+import { SERVER_LIMITS } from '../src/http/server.js';
 import type { RunningService } from '../src/service.js';
-import { raw } from './support/http.js';
+import { closed, parseResponses, raw, rawSocket, streamBody, type ParsedResponse } from './support/http.js';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
 import { componentErrors, contractErrors, documents, operationsOf } from './support/openapi.js';
 import { startTestService } from './support/service.js';
@@ -99,5 +101,122 @@ describe('errors', () => {
     expect(body.message).toBe('Failed to load keys');
     const metadata = await fetch(`${keyless.url}/.well-known/oauth-authorization-server`);
     expect(metadata.status).toBe(200);
+  });
+});
+
+/**
+ * Schema problems of an error answer: against the response `openapi.json` documents for the status, or, for a
+ * status it leaves to `default` (413, 431), against `ApiErrorResponse`. The upstream `default` names the `Error`
+ * schema, which no answer of this service uses: every error it sends is an `ApiErrorResponse` (README, "HTTP
+ * behaviour").
+ */
+function errorProblems(path: string, method: string, response: ParsedResponse): unknown[] | null {
+  expect(response.headers['content-type']).toBe('application/json');
+  const body = JSON.parse(response.body) as unknown;
+  return documents(path, method, response.status) ? contractErrors(path, method, response.status, body) : componentErrors('ApiErrorResponse', body);
+}
+
+/** The one answer to raw request bytes. */
+async function only(bytes: string): Promise<ParsedResponse> {
+  const responses = parseResponses(await raw(service.url, bytes));
+  expect(responses).toHaveLength(1);
+  return responses[0] as ParsedResponse;
+}
+
+describe.each(operationsOf())('hostile requests to $method $path', ({ path, method }) => {
+  const verb = method.toUpperCase();
+
+  it('a trailing slash is not the path: 404 with an ApiErrorResponse', async () => {
+    const response = await only(`${verb} ${path}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(response.status).toBe(404);
+    expect(errorProblems(path, method, response)).toBeNull();
+  });
+
+  it.each([
+    ['no Host on HTTP/1.1', ''],
+    ['two Host headers', 'Host: a.example.com\r\nHost: b.example.com\r\n'],
+  ])('%s: 400 with an ApiErrorResponse', async (_case, host) => {
+    const response = await only(`${verb} ${path} HTTP/1.1\r\n${host}\r\n`);
+    expect(response.status).toBe(400);
+    expect(errorProblems(path, method, response)).toBeNull();
+  });
+
+  it(`a body of at most ${BODY_LIMIT_BYTES} bytes is not read: the normal answer, Connection: close`, async () => {
+    const response = await only(`${verb} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.connection).toBe('close');
+    expect(contractErrors(path, method, 200, JSON.parse(response.body))).toBeNull();
+  });
+
+  it('a longer body: 413 with an ApiErrorResponse, Connection: close', async () => {
+    const response = await only(`${verb} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${BODY_LIMIT_BYTES + 1}\r\n\r\n`);
+    expect(response.status).toBe(413);
+    expect(response.headers.connection).toBe('close');
+    expect(errorProblems(path, method, response)).toBeNull();
+  });
+
+  it('a body streamed without end (Content-Length: 10^12): the 413 and a closed connection, the stream cut off', async () => {
+    const streamed = await streamBody(service.url, `${verb} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n`, 1024 ** 3);
+    expect(streamed.closedByServer).toBe(true);
+    expect(streamed.written).toBeLessThan(64 * 1024 * 1024);
+    const [response, ...more] = parseResponses(streamed.answer);
+    expect(more).toEqual([]);
+    expect(response?.status).toBe(413);
+  });
+
+  it('Expect: 100-continue gets no 100 Continue, only the answer', async () => {
+    const response = await only(`${verb} ${path} HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n`);
+    expect(response.status).toBe(200);
+    expect(contractErrors(path, method, 200, JSON.parse(response.body))).toBeNull();
+  });
+
+  it('requests pipelined before a malformed one are answered, in order, before its 400', async () => {
+    const request = `${verb} ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const responses = parseResponses(await raw(service.url, `${request}${request}${verb} ${path} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n`));
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 400]);
+    for (const response of responses.slice(0, 2)) expect(contractErrors(path, method, 200, JSON.parse(response.body))).toBeNull();
+    expect(errorProblems(path, method, responses[2] as ParsedResponse)).toBeNull();
+  });
+
+  it('a head over the size limit: 431 with an ApiErrorResponse', async () => {
+    const response = await only(`${verb} ${path} HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(SERVER_LIMITS.maxHeaderSize)}\r\n\r\n`);
+    expect(response.status).toBe(431);
+    expect(errorProblems(path, method, response)).toBeNull();
+  });
+});
+
+describe('hostile connections', () => {
+  it('a head that never completes is closed soon after the header timeout, not up to 30 s later', async () => {
+    const limited = await startTestService({ KEYS_DIR: keysDirWith({ 'slow-key': rsaKey() }) }, { serverLimits: { headersTimeoutMs: 500, connectionsCheckingIntervalMs: 100 } });
+    try {
+      const socket = rawSocket(limited.url);
+      socket.write('GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n');
+      // A ceiling for a hung test: with Node's default 30 s check it would not close within it.
+      expect(await closed(socket, 15_000)).toBe(true);
+    } finally {
+      await limited.shutdown();
+    }
+  });
+
+  it('beyond MAX_CONNECTIONS a connection is closed at once, while the open one is served', async () => {
+    const capped = await startTestService({ KEYS_DIR: keysDirWith({ 'cap-key': rsaKey() }), MAX_CONNECTIONS: '1' });
+    try {
+      const open = rawSocket(capped.url);
+      let answers = '';
+      open.on('data', (chunk) => (answers += chunk.toString()));
+      const request = 'GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n\r\n';
+      open.write(request);
+      await new Promise((resolve) => open.once('data', resolve));
+      const refused = rawSocket(capped.url);
+      refused.on('error', () => undefined);
+      expect(await closed(refused)).toBe(true);
+      open.write(request.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'));
+      expect(await closed(open)).toBe(true);
+      const responses = parseResponses(answers);
+      expect(responses.map((response) => response.status)).toEqual([200, 200]);
+      for (const response of responses) expect(contractErrors('/.well-known/jwks.json', 'get', 200, JSON.parse(response.body))).toBeNull();
+    } finally {
+      await capped.shutdown();
+    }
   });
 });

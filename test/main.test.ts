@@ -3,6 +3,7 @@
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -49,10 +50,25 @@ describe('node dist/main.js', () => {
   });
 
   it('stops the boot listing every invalid or unknown setting by name', async () => {
-    const result = await runMain([], { PORT: 'abc', CACHE_MAX_AGE: '-1', KEYS_DIRECTORY: '/keys', KEYS_DEFAULT_ALG: 'HS256' });
+    const result = await runMain([], { PORT: 'abc', CACHE_MAX_AGE: '-1', KEYS_DIRECTORY: '/keys', KEYS_DEFAULT_ALG: 'HS256', MAX_CONNECTIONS: '0' });
     expect(result.code).toBe(1);
-    for (const name of ['PORT', 'CACHE_MAX_AGE', 'KEYS_DIRECTORY', 'KEYS_DEFAULT_ALG']) expect(result.stderr).toContain(`${name}:`);
+    for (const name of ['PORT', 'CACHE_MAX_AGE', 'KEYS_DIRECTORY', 'KEYS_DEFAULT_ALG', 'MAX_CONNECTIONS']) expect(result.stderr).toContain(`${name}:`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('binds the admin listener to 127.0.0.1 by default, whatever HOST is', async () => {
+    // 127.0.0.2 is loopback too on Linux, but not the address the admin listener binds.
+    const server = spawnLogged(process.execPath, [MAIN], { env: { PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.2', KEYS_DIR: keysDir } });
+    try {
+      const line = await server.listening;
+      expect(line).toMatchObject({ host: '127.0.0.2', adminHost: '127.0.0.1' });
+      expect((await get(`http://127.0.0.1:${String(line.adminPort)}/healthz`)).status).toBe(200);
+      await expect(get(`http://127.0.0.2:${String(line.adminPort)}/healthz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+      expect((await get(`http://127.0.0.2:${String(line.port)}/.well-known/jwks.json`)).status).toBe(200);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 
   it('refuses a missing explicit KEYS_DIR and never creates a key there', async () => {
@@ -87,6 +103,26 @@ describe('node dist/main.js', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/weak\.pem\s+weak\s+RS256\s+1024\s+refused\s+\S/);
     expect(readdirSync(dir).sort()).toEqual(['good.pem', 'weak.pem']);
+  });
+
+  it.each([
+    ['PORT', (port: number) => ({ PORT: String(port), ADMIN_PORT: '0' }), (port: number) => new RegExp(`^PORT: ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\n$`)],
+    ['ADMIN_PORT', (port: number) => ({ PORT: '0', ADMIN_PORT: String(port) }), (port: number) => new RegExp(`^ADMIN_PORT: ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\n$`)],
+    // ENOTFOUND where a name server answers, EAI_AGAIN where none does.
+    ['HOST', () => ({ PORT: '0', ADMIN_PORT: '0', HOST: '999.1.1.1' }), () => /^HOST: "999\.1\.1\.1" .* \((ENOTFOUND|EAI_AGAIN)\)\n$/],
+    ['ADMIN_HOST', () => ({ PORT: '0', ADMIN_PORT: '0', ADMIN_HOST: '192.0.2.1' }), () => /^ADMIN_HOST: "192\.0\.2\.1" is not an address of this machine \(EADDRNOTAVAIL\)\n$/],
+  ])('a listener that cannot bind stops the boot with one line naming %s and its value, exit 1', async (_setting, env, line) => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const result = await runMain([], { KEYS_DIR: keysDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env(port) });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(line(port));
+      expect(result.stdout).not.toContain('listening');
+    } finally {
+      holder.close();
+    }
   });
 
   it('rejects an unknown argument with usage and exit code 2', async () => {

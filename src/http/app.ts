@@ -1,6 +1,7 @@
 /**
  * The public application: the contract's two documents and nothing else. Layers, outermost first:
- * observe (request id, log line, metrics) → errors (ApiErrorResponse) → security headers → CORS → dispatch.
+ * observe (request id, log line, metrics) → errors (ApiErrorResponse) → security headers → CORS → framing (Host,
+ * announced body) → dispatch.
  *
  * Every layer below observe is synchronous (dispatch answers from prebuilt representations), so they run as one
  * synchronous call inside a single Koa middleware rather than as a chain of middleware promises: same order,
@@ -15,6 +16,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { CorsPolicy } from './cors.js';
 import { dispatch } from './dispatch.js';
 import { answeringErrors } from './errors.js';
+import { checkFraming } from './framing.js';
 import { observe, type DrainState } from './observe.js';
 import { applySecurityHeaders } from './security-headers.js';
 
@@ -49,6 +51,7 @@ export function createPublicApp(options: PublicAppOptions): Koa {
       answeringErrors((ctx: Context): undefined => {
         applySecurityHeaders(ctx);
         cors.applySimple(ctx);
+        checkFraming(ctx);
         return answer(ctx);
       }),
     ),

@@ -5,7 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { requestLogger, type Logger } from '../observability/logger.js';
-import { UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
+import { MALFORMED_ROUTE, UNKNOWN_METHOD, UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
+import type { ServerEvents } from './client-error.js';
 import type { RouteState } from './dispatch.js';
 import type { SyncHandler } from './handler.js';
 import type { ErrorState } from './errors.js';
@@ -31,8 +32,8 @@ function recorder(logger: Logger, metrics: Metrics, drain: DrainState): Recorder
   const requests = requestLogger(logger);
   return (ctx, started, requestId) => {
     // During shutdown every answer closes its connection, so keep-alive clients reconnect to another replica
-    // instead of sending a request to a socket that is about to close.
-    if (drain.draining) ctx.set('Connection', 'close');
+    // instead of sending a request to a socket that is about to close. Node then sends `Connection: close`.
+    if (drain.draining) ctx.res.shouldKeepAlive = false;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const state = ctx.state as RouteState & ErrorState;
     const status = ctx.status;
@@ -79,4 +80,26 @@ function warnOnce(error: unknown): void {
   if (warned) return;
   warned = true;
   process.emitWarning(`request logging failed; answers continue unlogged: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/**
+ * What a listener answers or closes on its own, observed like requests: a malformed request is one log line (its
+ * status, the parser's error code and the request id it was answered with; never its bytes) and, with `metrics`,
+ * a count under route `(malformed)`; connections closed unanswered are counted.
+ */
+export function observeTransport(logger: Logger, metrics?: Metrics): ServerEvents {
+  const requests = requestLogger(logger);
+  return {
+    malformed({ status, requestId, code, parserCode }) {
+      metrics?.observeRequest(MALFORMED_ROUTE, UNKNOWN_METHOD, status);
+      try {
+        requests.info({ requestId, status, code, parserCode }, 'malformed request');
+      } catch (error) {
+        warnOnce(error);
+      }
+    },
+    dropped(reason) {
+      metrics?.connectionDropped(reason);
+    },
+  };
 }

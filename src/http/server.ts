@@ -3,69 +3,128 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
-import { BadRequestError } from '../errors.js';
-import { errorBody } from './errors.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { answerClientErrors, type ServerEvents } from './client-error.js';
+import { announcesBody } from './framing.js';
+
+/** The bounds every listener enforces. */
+export interface ServerLimits {
+  /** Time to receive the complete request head (slowloris bound). */
+  readonly headersTimeoutMs: number;
+  /** Time to receive the whole request. */
+  readonly requestTimeoutMs: number;
+  /** Idle time before a keep-alive connection is closed. */
+  readonly keepAliveTimeoutMs: number;
+  /**
+   * How often Node checks the two timeouts above: they are enforced only when this check runs, so a connection
+   * outlives its limit by up to this much. Node's default is 30 s.
+   */
+  readonly connectionsCheckingIntervalMs: number;
+  /**
+   * Time a connection with a request open may make no progress, read or write: a client that stops reading its
+   * answers (or pipelines requests it never reads) is closed instead of holding the connection for good.
+   */
+  readonly inactivityTimeoutMs: number;
+  /** Largest accepted request head; these GETs need a few hundred bytes. */
+  readonly maxHeaderSize: number;
+}
 
 /**
  * Server limits. The keep-alive timeout is above the idle timeouts of common load balancers (AWS ALB 60 s, GCP
  * 600 s is the exception and is configured on the LB side), so the balancer, not this server, closes idle
  * connections and never sends a request into a socket this server is closing.
  */
-export const SERVER_LIMITS = Object.freeze({
-  /** Time to receive the complete request headers (slowloris bound). */
+export const SERVER_LIMITS: ServerLimits = Object.freeze({
   headersTimeoutMs: 10_000,
-  /** Time to receive the whole request. */
   requestTimeoutMs: 30_000,
-  /** Idle time before a keep-alive connection is closed. */
   keepAliveTimeoutMs: 65_000,
-  /** Largest accepted request head; these GETs need a few hundred bytes. */
+  // A slow-header connection is closed 10-11 s after it opened, not up to 40 s (10 s + Node's 30 s check).
+  connectionsCheckingIntervalMs: 1_000,
+  inactivityTimeoutMs: 30_000,
   maxHeaderSize: 16 * 1024,
 });
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Creates a server with {@link SERVER_LIMITS}. Malformed HTTP gets a JSON `ApiErrorResponse` 400 instead of Node's empty one. */
-export function createLimitedServer(listener: RequestListener): Server {
-  const server = createServer(
-    {
-      headersTimeout: SERVER_LIMITS.headersTimeoutMs,
-      requestTimeout: SERVER_LIMITS.requestTimeoutMs,
-      keepAliveTimeout: SERVER_LIMITS.keepAliveTimeoutMs,
-      maxHeaderSize: SERVER_LIMITS.maxHeaderSize,
-    },
-    listener,
-  );
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // Timeouts and resets leave nothing to answer; anything else is a malformed request.
-    if (!socket.writable || error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      socket.destroy();
-      return;
-    }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const body = JSON.stringify(
-      errorBody(new BadRequestError(tooLarge ? 'The request headers are too large' : 'The request is not valid HTTP'), ''),
-    );
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    const headers = Object.entries({ ...SECURITY_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
-    socket.end(`HTTP/1.1 ${status}\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
-  return server;
+/** How to build one listener. */
+export interface LimitedServerOptions {
+  /** Replaces some of {@link SERVER_LIMITS} (tests use small ones). */
+  readonly limits?: Partial<ServerLimits>;
+  /** Open connections accepted; beyond it a new connection is closed at once (`MAX_CONNECTIONS`). Default: none. */
+  readonly maxConnections?: number;
+  /**
+   * The application answers a missing `Host` itself (the public app's JSON 400, see `framing.ts`). Otherwise Node
+   * does, with an empty 400.
+   */
+  readonly appChecksHost?: boolean;
+  /** Told what the server answers or closes on its own, for the log and the metrics. */
+  readonly events?: ServerEvents;
 }
 
-/** Binds `server`; resolves with the bound port. A bind failure (port in use) rejects. */
-export function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => reject(error);
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : port);
-    });
+/** Marks a connection whose latest answer closes it. */
+const CLOSING = Symbol('closing');
+type ClosingSocket = Socket & { [CLOSING]?: true };
+
+/**
+ * Two rules on top of the application:
+ *
+ * - A request that announces a body is answered from its head alone (see `framing.ts`) with `Connection: close`,
+ *   and its connection is destroyed as soon as the answer is handed to the kernel. Node would otherwise read the
+ *   whole body to reach the next request on a keep-alive connection, however long it is. So the server reads at
+ *   most what arrived with the head, in the socket read that completed it (Node reads at most 64 KiB at a time).
+ * - Once an answer closes the connection (that rule, the client's `Connection: close`, a refused request, the
+ *   drain), requests pipelined after it are not processed (RFC 9112 §9.6): they would be logged and counted but
+ *   never sent.
+ */
+function closingConnections(listener: RequestListener): RequestListener {
+  return (req, res) => {
+    const socket = req.socket as ClosingSocket;
+    if (socket[CLOSING] === true) return;
+    if (announcesBody(req.headers)) {
+      res.shouldKeepAlive = false;
+      res.once('finish', () => socket.destroy());
+    }
+    // The public application answers synchronously, so whether its answer closes the connection is known here.
+    listener(req, res);
+    if (!res.shouldKeepAlive) socket[CLOSING] = true;
+  };
+}
+
+/**
+ * Creates a server with {@link SERVER_LIMITS} (or `options.limits`). Requests with a body are answered without
+ * reading it; `Expect: 100-continue` never gets `100 Continue` (these operations want no body) and other
+ * expectations are ignored (RFC 9110 §10.1.1); malformed HTTP gets a JSON `ApiErrorResponse` (`client-error.ts`).
+ */
+export function createLimitedServer(listener: RequestListener, options: LimitedServerOptions = {}): Server {
+  const limits = { ...SERVER_LIMITS, ...options.limits };
+  const handle = closingConnections(listener);
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+      maxHeaderSize: limits.maxHeaderSize,
+      requireHostHeader: options.appChecksHost !== true,
+    },
+    handle,
+  );
+  // With no listener Node writes `100 Continue` itself; with one it is ours to send, and we never do. Node closes
+  // such a connection after the answer (the client may send the body anyway); saying so up front lets requests
+  // pipelined behind it be skipped like those behind any closing answer.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+    handle(req, res);
   });
+  server.on('checkExpectation', handle);
+  // Node destroys a socket whose timer fires while no one listens for 'timeout'.
+  server.timeout = limits.inactivityTimeoutMs;
+  const events = options.events ?? {};
+  if (options.maxConnections !== undefined) {
+    server.maxConnections = options.maxConnections;
+    server.on('drop', () => events.dropped?.('max_connections'));
+  }
+  answerClientErrors(server, events);
+  return server;
 }
 
 /**

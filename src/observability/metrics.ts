@@ -9,11 +9,30 @@ import type { KeyStoreStats } from '../keys/key-store.js';
 /** Label used for requests that matched no path of `openapi.json`, to keep label sets bounded. */
 export const UNMATCHED_ROUTE = '(unmatched)';
 
+/**
+ * Route label of requests refused before routing: HTTP the parser rejects (400, 431), a missing, repeated or
+ * invalid `Host` (400), a body beyond the bound (413).
+ */
+export const MALFORMED_ROUTE = '(malformed)';
+
+/** Method label of a request the parser could not read. */
+export const UNKNOWN_METHOD = '(unknown)';
+
+/** Why the public listener closed a connection without answering (the `reason` label). */
+export type DropReason = 'max_connections' | 'request_timeout';
+
 /** The service's metrics. */
 export interface Metrics {
   readonly registry: Registry;
-  /** Records one finished request. */
-  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  /**
+   * Records one finished request. `seconds` is left out for requests answered by the server itself (malformed
+   * HTTP), which have no handling time to observe.
+   */
+  observeRequest(route: string, method: string, status: number, seconds?: number): void;
+  /** Records a connection closed without an answer. */
+  connectionDropped(reason: DropReason): void;
+  /** Reports the public listener's open connections at each scrape. */
+  countConnections(count: () => Promise<number>): void;
   /** Records a rejected document build. */
   documentRejected(operationId: string): void;
 }
@@ -45,6 +64,21 @@ export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
     labelNames: ['route'] as const,
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5],
     registers: [registry],
+  });
+  const dropped = new Counter({
+    name: 'http_connections_dropped_total',
+    help: 'Connections the public listener closed without answering: beyond MAX_CONNECTIONS, or a request head or request not received in time.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  let openConnections: () => Promise<number> = () => Promise.resolve(0);
+  new Gauge({
+    name: 'http_open_connections',
+    help: 'Connections open on the public listener (compare with MAX_CONNECTIONS).',
+    registers: [registry],
+    async collect() {
+      this.set(await openConnections());
+    },
   });
   const rejected = new Counter({
     name: 'document_builds_rejected_total',
@@ -103,12 +137,19 @@ export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
         pending.set(key, counter);
       }
       counter.count += 1;
+      if (seconds === undefined) return;
       let histogram = durationChildren.get(route);
       if (histogram === undefined) {
         histogram = duration.labels(route);
         durationChildren.set(route, histogram);
       }
       histogram.observe(seconds);
+    },
+    connectionDropped(reason) {
+      dropped.labels(reason).inc();
+    },
+    countConnections(count) {
+      openConnections = count;
     },
     documentRejected(operationId) {
       rejected.labels(operationId).inc();

@@ -1,0 +1,98 @@
+/**
+ * Requests Node's parser refuses never reach the application, so the server answers them here: a JSON
+ * `ApiErrorResponse` with the security headers, 431 for a head over the size limit and 400 for anything else that
+ * is not HTTP (RFC 9112 §2.2), then the connection is closed. Requests parsed before the malformed one on the same
+ * connection (pipelining, RFC 9112 §9.3.2) are answered first, in order.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { BadRequestError, HeadersTooLargeError, type HttpError } from '../errors.js';
+import type { DropReason } from '../observability/metrics.js';
+import { errorBody } from './errors.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+
+/** A malformed request the server answered itself. */
+export interface MalformedAnswer {
+  readonly status: number;
+  /** Sent as `X-Request-Id`. */
+  readonly requestId: string;
+  /** The stable code of the answer, e.g. `ERR_HEADERS_TOO_LARGE`. */
+  readonly code: string;
+  /** The parser's error code, e.g. `HPE_INVALID_HEADER_TOKEN`: a fixed name, never request bytes. */
+  readonly parserCode: string;
+}
+
+/** What a listener reports besides the requests its application answers. */
+export interface ServerEvents {
+  /** A request answered 400 or 431 because it could not be parsed. */
+  malformed?(answer: MalformedAnswer): void;
+  /** A connection closed without an answer. */
+  dropped?(reason: DropReason): void;
+}
+
+/** The complete HTTP/1.1 response for `error`, with `Connection: close`. */
+function rawAnswer(error: HttpError, requestId: string): string {
+  const body = JSON.stringify(errorBody(error, ''));
+  const headers = { ...SECURITY_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Request-Id': requestId };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${error.status} ${error.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Node's own field for the response it is writing on a socket; it assigns the next pipelined one when that finishes. */
+type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
+
+/**
+ * Calls `then` once every response on `socket` has finished (or the connection is gone). Node writes pipelined
+ * responses one at a time: the current one is `socket._httpMessage` (Node's own `clientError` fallback reads it
+ * too), and when it finishes Node's own listener, registered before ours, assigns the next.
+ */
+function afterPipelinedAnswers(socket: HttpSocket, then: () => void): void {
+  const current = socket._httpMessage;
+  if (current === null || current === undefined || socket.destroyed) {
+    then();
+    return;
+  }
+  let done = false;
+  const next = (): void => {
+    if (done) return;
+    done = true;
+    afterPipelinedAnswers(socket, then);
+  };
+  current.once('finish', next);
+  current.once('close', next);
+}
+
+/** Installs the `clientError` handler on `server`. */
+export function answerClientErrors(server: Server, events: ServerEvents): void {
+  // Once the parser has failed, every later read on the connection fails again; only the first error is answered.
+  const answered = new WeakSet<Socket>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    // A head or request not received in time, or a client gone: nothing to answer.
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      events.dropped?.('request_timeout');
+      socket.destroy();
+      return;
+    }
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    afterPipelinedAnswers(socket, () => {
+      // An earlier answer may have closed the connection (`Connection: close`, a request with a body).
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const answer =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? new HeadersTooLargeError('The request headers are too large')
+          : new BadRequestError('The request is not valid HTTP');
+      const requestId = randomUUID();
+      socket.end(rawAnswer(answer, requestId), () => socket.destroy());
+      events.malformed?.({ status: answer.status, requestId, code: answer.code, parserCode: error.code ?? 'unknown' });
+    });
+  });
+}
