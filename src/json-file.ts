@@ -1,8 +1,10 @@
 /**
  * Reading a JSON object from a file, for every file an operator or the API team hands the service
  * (`openapi.json`, `METADATA_FILE`): one set of checks and one wording for each way such a file can be wrong.
+ * The file is read through `readBoundedFileSync`, so a FIFO, a device or an oversized file is a problem naming
+ * the file, never a hang or unbounded memory.
  */
-import { readFileSync } from 'node:fs';
+import { MAX_FILE_BYTES, readBoundedFileSync } from './bounded-file.js';
 
 /** A plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -15,13 +17,16 @@ export type JsonObjectFile =
   | { readonly ok: false; readonly problem: string };
 
 /**
- * Reads `file` as a JSON object. An unreadable file, invalid JSON or a non-object is a problem naming the file,
- * never an exception; `expected` completes "it must hold a JSON object …" (e.g. "of OAuthMetadata members").
+ * Reads `file` as a JSON object. An unreadable, non-regular or oversized file (over `maxBytes`, default 1 MiB),
+ * invalid JSON or a non-object is a one-line problem naming the file, never an exception; `expected` completes
+ * "it must hold a JSON object …" (e.g. "of OAuthMetadata members").
  */
-export function readJsonObjectFile(file: string, expected: string): JsonObjectFile {
+export function readJsonObjectFile(file: string, expected: string, maxBytes: number = MAX_FILE_BYTES): JsonObjectFile {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
+    const read = readBoundedFileSync(file, maxBytes);
+    if (!read.ok) return { ok: false, problem: `${file} ${read.reason}` };
+    bytes = read.bytes;
   } catch (cause) {
     return { ok: false, problem: `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}` };
   }

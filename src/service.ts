@@ -2,20 +2,18 @@
  * Composition of the service: the contract, the handlers (keys and metadata), the public and admin listeners,
  * and the shutdown sequence. `main.ts` runs it as a process; tests start it in-process on port 0.
  */
-import { join } from 'node:path';
 import type { Config } from './config.js';
 import { Contract } from './contract/contract.js';
 import { valueSource } from './contract/document-source.js';
 import { bindHandlers, type Handlers, type PublishedDocuments } from './contract/handlers.js';
 import type { DocumentEvent } from './contract/representation.js';
-import { projectRoot } from './contract/spec.js';
 import { ConfigError, KeysDirError } from './errors.js';
 import { createAdminApp } from './http/admin.js';
 import { createPublicApp } from './http/app.js';
 import { listen } from './http/listen.js';
 import { observeTransport } from './http/observe.js';
 import { createLimitedServer, drain, type ServerLimits } from './http/server.js';
-import { ensureDevKeysDir } from './keys/dev-key.js';
+import { defaultKeysDir, ensureDevKeysDir } from './keys/dev-key.js';
 import { KeyStore } from './keys/key-store.js';
 import { resolveMetadata, type OAuthMetadata } from './metadata/metadata.js';
 import { silentLogger, type Logger } from './observability/logger.js';
@@ -54,20 +52,30 @@ export interface RunningService extends PreparedService {
   shutdown(): Promise<void>;
 }
 
+/** The contract, the metadata and the keys (as `open` made them) of a configuration, all validated. */
+export interface ServiceInputs<K> {
+  readonly contract: Contract;
+  readonly metadata: OAuthMetadata;
+  readonly keys: K;
+}
+
+/** How {@link loadServiceInputs} gets the keys: `open` them from a directory, `close` them if the rest fails. */
+export interface KeysLoader<K> {
+  open(dir: string): Promise<K>;
+  close?(keys: K): void;
+}
+
 /**
- * Loads the contract, the keys and the metadata, and validates all of them. Every configuration problem (keys
- * directory, issuer, metadata file) is reported in one {@link ConfigError}; a contract problem is a `SpecError`.
+ * Loads the contract, then opens the keys of `keysDir` and resolves the metadata, collecting every configuration
+ * problem of both (keys directory, issuer, metadata file) into one {@link ConfigError}; a contract problem is a
+ * `SpecError`. The server opens a key store, `--check` scans once: both judge the same way.
  */
-export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
-  const logger = options.logger ?? silentLogger();
-  const contract = await Contract.load(options.specFile);
+export async function loadServiceInputs<K>(config: Config, specFile: string | undefined, keysDir: string, loader: KeysLoader<K>): Promise<ServiceInputs<K>> {
+  const contract = await Contract.load(specFile);
   const problems: string[] = [];
-  // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
-  // not be hidden by a fresh key that no signer uses.
-  const keysDir = config.keysDir ?? (await ensureDevKeysDir(options.devKeysDir ?? join(projectRoot(), '.dev-keys')));
-  let keys: KeyStore | undefined;
+  let keys: { readonly value: K } | undefined;
   try {
-    keys = await KeyStore.open({ dir: keysDir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger });
+    keys = { value: await loader.open(keysDir) };
   } catch (error) {
     if (!(error instanceof KeysDirError)) throw error;
     problems.push(`KEYS_DIR: ${error.message}`);
@@ -80,11 +88,33 @@ export async function prepareService(config: Config, options: ServiceOptions = {
     problems.push(...error.problems);
   }
   if (keys === undefined || metadata === undefined) {
-    keys?.close();
+    if (keys !== undefined) loader.close?.(keys.value);
     throw new ConfigError(problems);
   }
-  const store = keys;
-  return { contract, keys: store, keysDir, metadata, close: () => store.close() };
+  return { contract, metadata, keys: keys.value };
+}
+
+/**
+ * Loads the contract, the keys and the metadata, and validates all of them (see {@link loadServiceInputs}).
+ * Without `KEYS_DIR`, the development directory gets a key first when it has none, and that is logged once.
+ */
+export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
+  const logger = options.logger ?? silentLogger();
+  // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
+  // not be hidden by a fresh key that no signer uses.
+  let keysDir = config.keysDir;
+  if (keysDir === undefined) {
+    const dev = await ensureDevKeysDir(options.devKeysDir ?? defaultKeysDir());
+    keysDir = dev.dir;
+    if (dev.generated !== undefined) {
+      logger.warn({ dir: dev.dir, kid: dev.generated.kid, file: dev.generated.file }, 'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)');
+    }
+  }
+  const { contract, metadata, keys } = await loadServiceInputs(config, options.specFile, keysDir, {
+    open: (dir) => KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger }),
+    close: (store) => store.close(),
+  });
+  return { contract, keys, keysDir, metadata, close: () => keys.close() };
 }
 
 /** Logs document rebuilds and counts rejected ones. */
@@ -150,7 +180,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   metrics.countConnections(() => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))));
   // The admin listener is private (ADMIN_HOST): its malformed requests are logged, not counted as public traffic.
-  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState).callback(), { limits, events: observeTransport(logger) });
+  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState, [() => keys.staleness()]).callback(), { limits, events: observeTransport(logger) });
   let port: number;
   let adminPort: number;
   try {

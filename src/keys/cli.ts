@@ -1,16 +1,22 @@
 /**
- * `npm run keys -- <command>`: generate, list and check the keys of a keys directory, with the same parsing and
- * rules as the running service (`scanKeysDir`), so `check` passing means the service publishes every file.
+ * `npm run keys -- <command>`: generate, list, check and export the keys of a keys directory, with the same
+ * parsing and rules as the running service (`scanKeysDir`), so `check` passing means the service publishes every
+ * file. Without `--dir` and `KEYS_DIR`, the directory is the one the service then uses: `<project>/.dev-keys`.
  *
- * Exit codes: 0 success; 1 a key is refused (`check`), the directory cannot be read, or `generate` hit an
- * existing kid or file; 2 usage error (the usage is printed).
+ * Exit codes: 0 success; 1 a key is refused (`check`), the directory cannot be read, `generate` hit an existing
+ * kid or file, or `export-public` found no such published key or an existing output file; 2 usage error (the
+ * usage is printed).
  */
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine, type CommandLine } from '../cli/args.js';
 import { KEY_ALGORITHMS, loadConfig, type KeyAlgorithm } from '../config.js';
 import { ConfigError, ServiceError, UsageError } from '../errors.js';
 import { isKeyAlgorithm, MIN_RSA_BITS } from '../rules/jwks.js';
+import { defaultKeysDir } from './dev-key.js';
+import { EXPORT_FORMATS, exportPublic, type ExportFormat } from './export-public.js';
+import { errorCode, KeyFileError } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';
 import { keyReport } from './key-report.js';
 import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
@@ -29,13 +35,19 @@ commands:
                                              with --alg:    <kid>.json (private JWK recording kid, use, alg)
   list                                       show every key file: kid, alg, bits, published or refused (why)
   check                                      like list; exits 1 if any key is refused or none is published
+  export-public [--kid K] [--format F] [--out FILE]
+                                             write the public half of a published key (all keys without
+                                             --kid) to FILE (never replaced) or stdout
 
 options:
-  --dir D     keys directory (default: $KEYS_DIR)
-  --kid K     default key-<yyyymmdd>-<random>
-  --alg A     one of ${KEY_ALGORITHMS.join(', ')}
-  --bits N    RSA modulus length, at least ${MIN_RSA_BITS} (default ${MIN_RSA_BITS})
-  -h, --help  show this help`;
+  --dir D       keys directory (default: $KEYS_DIR, else <project>/.dev-keys, as the service)
+  --kid K       generate: default key-<yyyymmdd>-<random>; export-public: the key to export
+  --alg A       one of ${KEY_ALGORITHMS.join(', ')}
+  --bits N      RSA modulus length, at least ${MIN_RSA_BITS} (default ${MIN_RSA_BITS})
+  --format F    jwk (default: a public JWK with kid and alg, or a JWKS of several keys) or pem (SPKI: the
+                service takes the kid from the file name, <kid>.pem, and the alg from KEYS_DEFAULT_ALG)
+  --out FILE    export-public: write FILE (mode 0644) instead of stdout
+  -h, --help    show this help`;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -45,13 +57,15 @@ const OPTIONS = {
   kid: { type: 'string' },
   alg: { type: 'string' },
   bits: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = CommandLine<typeof OPTIONS>['values'];
 
 /** Options each command accepts besides `--dir` and `--help`. */
-const COMMAND_OPTIONS = { generate: ['kid', 'alg', 'bits'], list: [], check: [] } as const;
+const COMMAND_OPTIONS = { generate: ['kid', 'alg', 'bits'], list: [], check: [], 'export-public': ['kid', 'format', 'out'] } as const;
 type Command = keyof typeof COMMAND_OPTIONS;
 
 /** Runs one command line (without `node` and the script); resolves with the exit code. */
@@ -87,14 +101,14 @@ async function run(argv: readonly string[], env: Env, io: CliIo): Promise<number
   if (!isCommand(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const allowed: readonly string[] = COMMAND_OPTIONS[name];
-  for (const option of ['kid', 'alg', 'bits'] as const) {
+  for (const option of ['kid', 'alg', 'bits', 'format', 'out'] as const) {
     if (values[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${name} does not take --${option}`);
   }
   // Only the two settings used here are read, so unrelated variables of a CI environment cannot fail the command.
   const config = loadConfig({ KEYS_DIR: env.KEYS_DIR, KEYS_DEFAULT_ALG: env.KEYS_DEFAULT_ALG });
-  const dir = values.dir ?? config.keysDir;
-  if (dir === undefined) throw new UsageError('no keys directory: set KEYS_DIR or pass --dir');
+  const dir = values.dir ?? config.keysDir ?? defaultKeysDir();
   if (name === 'generate') return generate(dir, values, io);
+  if (name === 'export-public') return exportCommand(dir, values, config.keysDefaultAlg, io);
   const set = await scanKeysDir(dir, config.keysDefaultAlg);
   const report = keyReport(dir, set.reports);
   report.lines.forEach((line) => io.out(line));
@@ -117,6 +131,35 @@ async function generate(dir: string, values: Values, io: CliIo): Promise<number>
   io.err(`wrote ${key.file} (RSA ${key.bits} bits, ${key.format === 'pem' ? 'PKCS#8 PEM' : `private JWK, alg ${alg ?? ''}`}, mode 0600)`);
   io.err('publish it for at least CACHE_MAX_AGE plus the clients\' cache time before signing with it');
   return 0;
+}
+
+async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorithm, io: CliIo): Promise<number> {
+  const format = parseFormat(values.format);
+  const exported = exportPublic(await scanKeysDir(dir, defaultAlg), values.kid, format);
+  const described = exported.keys.map((key) => `${key.kid} (${key.alg})`).join(', ');
+  if (values.out === undefined) {
+    exported.text.trimEnd().split('\n').forEach((line) => io.out(line));
+  } else {
+    try {
+      await writeFile(values.out, exported.text, { mode: 0o644, flag: 'wx' });
+    } catch (error) {
+      if (errorCode(error) === 'EEXIST') throw new KeyFileError(values.out, 'already exists; choose another --out', { cause: error });
+      throw error;
+    }
+    io.err(`wrote ${values.out}: public ${format === 'pem' ? 'SPKI PEM' : 'JWK'} of ${described}`);
+  }
+  const [key] = exported.keys;
+  if (format === 'pem' && key !== undefined && key.alg !== defaultAlg) {
+    io.err(`note: a PEM carries no alg; the service will publish it with KEYS_DEFAULT_ALG (${defaultAlg}), not ${key.alg}: use --format jwk to keep ${key.alg}`);
+  }
+  if (format === 'pem' && key !== undefined) io.err(`name it ${key.kid}.pem in KEYS_DIR: a PEM's kid is its file name`);
+  return 0;
+}
+
+function parseFormat(format: string | undefined): ExportFormat {
+  const match = EXPORT_FORMATS.find((known) => known === (format ?? 'jwk'));
+  if (match === undefined) throw new UsageError(`unsupported format ${JSON.stringify(format)} (allowed: ${EXPORT_FORMATS.join(', ')})`);
+  return match;
 }
 
 function parseAlg(alg: string | undefined): KeyAlgorithm | undefined {

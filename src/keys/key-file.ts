@@ -11,10 +11,14 @@ import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, ty
 import { extname, parse as parsePath } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
-import { rsaModulusBits } from '../rules/jwks.js';
-import { errorCode } from './key-errors.js';
-import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims, type PublicMembers, type PublishedJwk } from './public-jwk.js';
 import { isJsonObject } from '../json-file.js';
+import { printable, quote } from '../rules/finding.js';
+import { rsaModulusBits } from '../rules/jwks.js';
+import { isValidKid } from '../rules/kid.js';
+import { jsonShapeProblem } from './json-shape.js';
+import { errorCode } from './key-errors.js';
+import { looksLikePem, pemBlocks } from './pem.js';
+import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims, type PublicMembers, type PublishedJwk } from './public-jwk.js';
 
 /**
  * Extensions that mark a file as meant to be a key: such a file whose content is no PEM, JWK or JWKS is refused
@@ -28,8 +32,12 @@ interface KeyEntryBase {
   readonly file: string;
   /** Position in a JWKS file's `keys`; `undefined` for single-key files. */
   readonly index: number | undefined;
+  /** The kid; for a refused key, printable (control characters escaped, a long one cut: see `printable`). */
   readonly kid: string | undefined;
-  /** The `alg` the key would be published with, as written (so a refused `HS256` shows as such). */
+  /**
+   * The `alg` the key would be published with, as written (so a refused `HS256` shows as such, printable); the
+   * default alg only for an RSA key, since no other key would get it.
+   */
   readonly alg: string | undefined;
   readonly bits: number | undefined;
 }
@@ -62,26 +70,35 @@ export function kidFromFileName(file: string): string {
   return parsePath(file).name;
 }
 
+/** Most keys one JWKS file may hold; a signing key set holds a handful. More is refused as a whole. */
+export const MAX_KEYS_PER_FILE = 100;
 /**
- * Parses one key file. Returns no entry for a file that is not a key file, one entry per key otherwise (a JWKS
- * may hold several). Never throws for bad content: every problem becomes a refusal.
+ * What a JWK or JWKS file may look like before it is parsed: 16 levels deep (a JWKS nests three), and room for
+ * {@link MAX_KEYS_PER_FILE} keys with a few arrays each (`key_ops`, `x5c`, `oth`).
  */
-export function parseKeyFile(file: string, content: Buffer | string, defaultAlg: KeyAlgorithm): readonly KeyEntry[] {
+export const JSON_LIMITS = { maxDepth: 16, maxContainers: 8 * MAX_KEYS_PER_FILE };
+
+/**
+ * Parses one key file. Resolves with no entry for a file that is not a key file, one entry per key otherwise (a
+ * JWKS may hold several). Never rejects for bad content: every problem becomes a refusal. Its cost is linear in
+ * the size of `content`, except for the checks of each RSA modulus (bounded by the size rule), whose primality
+ * test runs on libuv's thread pool.
+ */
+export async function parseKeyFile(file: string, content: Buffer | string, defaultAlg: KeyAlgorithm): Promise<readonly KeyEntry[]> {
   const text = typeof content === 'string' ? content : content.toString('utf8');
-  const pemLabel = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1];
-  if (pemLabel !== undefined) return [parsePem(file, text, defaultAlg)];
+  if (looksLikePem(text)) return [await parsePem(file, text, defaultAlg)];
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
-    const entries = parseJson(file, trimmed, defaultAlg);
+    const entries = await parseJson(file, trimmed, defaultAlg);
     if (entries !== undefined) return entries;
   }
   if (KEY_FILE_EXTENSIONS.has(extname(file).toLowerCase())) return [refusedFile(file, 'not a PEM, JWK or JWKS file')];
   return [];
 }
 
-/** The facts about a key its source states besides the key material; the kid may still be missing. */
+/** The facts about a key its source states besides the key material, as found (the kid may be missing or no string). */
 interface Claims extends Omit<KeyClaims, 'kid'> {
-  readonly kid: string | undefined;
+  readonly kid: unknown;
   readonly keyOps: unknown;
 }
 
@@ -90,21 +107,28 @@ interface Claims extends Omit<KeyClaims, 'kid'> {
  * per-key rules of `src/rules/jwks.ts` on the JWK it would be published as. What was learnt before a refusal is
  * kept, so that `list` can show the kid and bits of a key refused for its alg.
  */
-function describeKey(file: string, index: number | undefined, claims: Claims, defaultAlg: KeyAlgorithm, load: () => PublicMembers): KeyEntry {
-  const alg = claims.alg === undefined ? defaultAlg : typeof claims.alg === 'string' ? claims.alg : JSON.stringify(claims.alg);
-  let bits: number | undefined;
+async function describeKey(file: string, index: number | undefined, claims: Claims, defaultAlg: KeyAlgorithm, load: () => PublicMembers): Promise<KeyEntry> {
+  let members: PublicMembers | undefined;
   try {
     if (claims.kid === undefined) throw new KeyInvalidError('no kid: a JWKS with several keys needs a kid on each key');
-    const members = load();
-    bits = members.n === undefined ? undefined : rsaModulusBits(members.n);
+    members = load();
     checkKeyOps(claims.keyOps);
-    const jwk = acceptJwk(candidateJwk(members, { ...claims, kid: claims.kid }, defaultAlg));
+    const jwk = await acceptJwk(candidateJwk(members, claims, defaultAlg));
+    const bits = rsaModulusBits(jwk.n);
     // Unreachable once the size rule passed; it narrows `bits` for the accepted entry.
     if (bits === undefined) throw new KeyInvalidError('RSA key without a modulus');
     return { file, index, kid: jwk.kid, alg: jwk.alg, bits, status: 'accepted', jwk };
   } catch (error) {
-    return { file, index, kid: claims.kid, alg, bits, status: 'refused', reason: reasonOf(error) };
+    const bits = typeof members?.n === 'string' ? rsaModulusBits(members.n) : undefined;
+    const alg = claims.alg !== undefined ? shown(claims.alg) : members?.kty === 'RSA' ? defaultAlg : undefined;
+    return { file, index, kid: claims.kid === undefined ? undefined : shown(claims.kid), alg, bits, status: 'refused', reason: reasonOf(error) };
   }
+}
+
+/** A claimed value as `list` and the log show it: a valid kid or a plain string as it is, otherwise made printable. */
+function shown(value: unknown): string {
+  if (isValidKid(value)) return value;
+  return typeof value === 'string' ? printable(value) : quote(value);
 }
 
 /**
@@ -121,37 +145,47 @@ function codeSuffix(error: unknown): string {
   return code === undefined ? '' : ` (${code})`;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
-function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm): KeyEntry {
+function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm): Promise<KeyEntry> {
   const claims: Claims = { kid: kidFromFileName(file), alg: undefined, use: undefined, keyOps: undefined };
   return describeKey(file, undefined, claims, defaultAlg, () => publicMembers(loadPem(text)));
 }
+
+/** Labels a refusal lists at most, so a file of thousands of blocks gets a short reason. */
+const MAX_LABELS_SHOWN = 5;
+/** PEM blocks examined at most: a certificate chain has a handful; a file of thousands holds no key worth finding. */
+export const MAX_PEM_BLOCKS = 100;
 
 /**
  * The key of the first PEM block that holds one. A certificate chain lists its leaf first, and a key bundled
  * with its certificate describes one key pair, so later blocks are not separate keys.
  */
 function loadPem(text: string): KeyObject {
-  const labels: string[] = [];
-  for (const [block, label = '', body = ''] of text.matchAll(PEM_BLOCK)) {
-    labels.push(label);
-    if (label.includes('ENCRYPTED') || body.includes('Proc-Type: 4,ENCRYPTED')) {
+  const labels = new Set<string>();
+  let examined = 0;
+  for (const block of pemBlocks(text)) {
+    const { label } = block;
+    examined += 1;
+    if (examined > MAX_PEM_BLOCKS) throw new KeyInvalidError(`no key in the first ${MAX_PEM_BLOCKS} PEM blocks (blocks: ${[...labels].join(', ')})`);
+    if (labels.size < MAX_LABELS_SHOWN) labels.add(label);
+    // Only a legacy PKCS#1 private key carries encryption headers in its body.
+    if (label.includes('ENCRYPTED') || (label.endsWith('PRIVATE KEY') && block.body.includes('Proc-Type: 4,ENCRYPTED'))) {
       throw new KeyInvalidError(`encrypted PEM (${label}): the service holds no passphrase; store the key decrypted with mode 0600`);
     }
     try {
-      if (label === 'CERTIFICATE') return new X509Certificate(block).publicKey;
-      if (label.endsWith('PRIVATE KEY')) return createPrivateKey(block);
-      if (label.endsWith('PUBLIC KEY')) return createPublicKey(block);
+      if (label === 'CERTIFICATE') return new X509Certificate(block.text).publicKey;
+      if (label.endsWith('PRIVATE KEY')) return createPrivateKey(block.text);
+      if (label.endsWith('PUBLIC KEY')) return createPublicKey(block.text);
     } catch (error) {
       throw new KeyInvalidError(`unparseable PEM ${label}${codeSuffix(error)}`, { cause: error });
     }
   }
-  throw new KeyInvalidError(labels.length === 0 ? 'malformed PEM: no complete BEGIN/END block' : `no key in PEM (blocks: ${labels.join(', ')})`);
+  throw new KeyInvalidError(labels.size === 0 ? 'malformed PEM: no complete BEGIN/END block' : `no key in PEM (blocks: ${[...labels].join(', ')})`);
 }
 
 /** The entries of a JWK or JWKS file; `undefined` when the text is JSON of another kind. */
-function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): readonly KeyEntry[] | undefined {
+async function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): Promise<readonly KeyEntry[] | undefined> {
+  const shape = jsonShapeProblem(text, JSON_LIMITS);
+  if (shape !== undefined) return [refusedFile(file, shape)];
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -159,23 +193,22 @@ function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): readon
     return [refusedFile(file, 'invalid JSON')];
   }
   if (!isJsonObject(value)) return undefined;
-  if ('kty' in value) return [parseJwk(file, undefined, value, kidFromFileName(file), defaultAlg)];
+  if ('kty' in value) return [await parseJwk(file, undefined, value, kidFromFileName(file), defaultAlg)];
   if (!('keys' in value)) return undefined;
   const keys = value.keys;
   if (!Array.isArray(keys) || keys.length === 0) return [refusedFile(file, 'JWKS "keys" is not a non-empty array')];
+  if (keys.length > MAX_KEYS_PER_FILE) return [refusedFile(file, `JWKS holds ${keys.length} keys; at most ${MAX_KEYS_PER_FILE} are read from one file`)];
   // Only a lone key may borrow the file's name: with several, a shared kid would refuse them all as duplicates.
   const fallbackKid = keys.length === 1 ? kidFromFileName(file) : undefined;
-  return keys.map((key: unknown, index) =>
-    isJsonObject(key) ? parseJwk(file, index, key, fallbackKid, defaultAlg) : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index },
-  );
+  const entries: KeyEntry[] = [];
+  for (const [index, key] of keys.entries()) {
+    entries.push(isJsonObject(key) ? await parseJwk(file, index, key, fallbackKid, defaultAlg) : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index });
+  }
+  return entries;
 }
 
-function parseJwk(file: string, index: number | undefined, jwk: Readonly<Record<string, unknown>>, fallbackKid: string | undefined, defaultAlg: KeyAlgorithm): KeyEntry {
-  const kid = jwk.kid === undefined ? fallbackKid : jwk.kid;
-  if (kid !== undefined && (typeof kid !== 'string' || kid === '')) {
-    return { ...refusedFile(file, 'kid is not a non-empty string'), index };
-  }
-  const claims: Claims = { kid, alg: jwk.alg, use: jwk.use, keyOps: jwk.key_ops };
+function parseJwk(file: string, index: number | undefined, jwk: Readonly<Record<string, unknown>>, fallbackKid: string | undefined, defaultAlg: KeyAlgorithm): Promise<KeyEntry> {
+  const claims: Claims = { kid: jwk.kid ?? fallbackKid, alg: jwk.alg, use: jwk.use, keyOps: jwk.key_ops };
   return describeKey(file, index, claims, defaultAlg, () => loadJwk(jwk));
 }
 

@@ -1,8 +1,9 @@
 /**
- * Combines the keys of every file into the published set: the accepted keys whose kid no other key shares,
- * sorted by kid, plus one report per key and one refusal per problem for the log.
+ * Combines the keys of every file into the published set: the accepted keys whose kid no other key shares (or
+ * only keys identical to them), sorted by kid, plus one report per key and one refusal per problem for the log.
  */
-import type { KeyEntry } from './key-file.js';
+import { printable } from '../rules/finding.js';
+import type { AcceptedKey, KeyEntry } from './key-file.js';
 import type { Jwks, PublishedJwk } from './public-jwk.js';
 
 /** One key of one file as `list`, `check` and `KeyStore.files` show it. */
@@ -15,7 +16,7 @@ export interface KeyFileReport {
   readonly alg: string | undefined;
   readonly bits: number | undefined;
   readonly status: 'published' | 'refused';
-  /** Why the key is refused; `undefined` when published. */
+  /** Why the key is refused; for a published key, a note (the same key is also in another file) or `undefined`. */
   readonly reason: string | undefined;
 }
 
@@ -42,10 +43,12 @@ export interface KeySet {
  * Builds the published set. Keys sharing a kid are all refused: a verifier that finds two keys for one kid
  * either picks one (and may reject valid tokens) or fails outright, as jose does
  * ({@link https://www.rfc-editor.org/rfc/rfc7517#section-4.5 | RFC 7517 §4.5}: kids are for choosing a key).
+ * Except when they are the same key: a private key file and its public half under one kid publish one JWK, so
+ * only keys whose published forms (`n`, `e`, `alg`, `use`) all agree count as one.
  */
 export function buildKeySet(entries: readonly KeyEntry[]): KeySet {
   const ordered = [...entries].sort((a, b) => compare(a.file, b.file) || (a.index ?? -1) - (b.index ?? -1));
-  const byKid = new Map<string, KeyEntry[]>();
+  const byKid = new Map<string, AcceptedKey[]>();
   for (const entry of ordered) {
     if (entry.status !== 'accepted') continue;
     byKid.set(entry.kid, [...(byKid.get(entry.kid) ?? []), entry]);
@@ -59,15 +62,15 @@ export function buildKeySet(entries: readonly KeyEntry[]): KeySet {
       return { ...base, status: 'refused', reason: entry.reason };
     }
     const sharing = byKid.get(entry.kid) ?? [];
-    if (sharing.length === 1) {
-      published.push(entry.jwk);
-      return { ...base, status: 'published', reason: undefined };
-    }
     const others = sharing.filter((other) => other !== entry).map(keyLabel);
-    return { ...base, status: 'refused', reason: `duplicate kid ${JSON.stringify(entry.kid)} (also in ${others.join(', ')}): none is published` };
+    if (allSameKey(sharing)) {
+      if (sharing[0] === entry) published.push(entry.jwk);
+      return { ...base, status: 'published', reason: others.length === 0 ? undefined : `same key as ${others.join(', ')}: published once` };
+    }
+    return { ...base, status: 'refused', reason: `duplicate kid "${entry.kid}" with different keys (also in ${others.join(', ')}): none is published` };
   });
   for (const [kid, sharing] of byKid) {
-    if (sharing.length > 1) refusals.push({ files: [...new Set(sharing.map((entry) => entry.file))], kid, reason: 'duplicate kid: none is published' });
+    if (!allSameKey(sharing)) refusals.push({ files: [...new Set(sharing.map((entry) => entry.file))], kid, reason: 'duplicate kid with different keys: none is published' });
   }
   published.sort((a, b) => compare(a.kid, b.kid));
   return {
@@ -82,9 +85,16 @@ export function serializeJwks(jwks: Jwks): string {
   return JSON.stringify(jwks);
 }
 
-/** `file` or `file#index` (a key of a JWKS file), naming one key. */
+/** `file` or `file#index` (a key of a JWKS file), naming one key; printable (see `printable`). */
 export function keyLabel(entry: { readonly file: string; readonly index: number | undefined }): string {
-  return entry.index === undefined ? entry.file : `${entry.file}#${entry.index}`;
+  const file = printable(entry.file);
+  return entry.index === undefined ? file : `${file}#${entry.index}`;
+}
+
+/** Whether every key would publish the same JWK (same `n`, `e`, `alg` and `use`): one key, stated in several files. */
+function allSameKey(keys: readonly AcceptedKey[]): boolean {
+  const first = keys[0]?.jwk;
+  return first === undefined || keys.every(({ jwk }) => jwk.n === first.n && jwk.e === first.e && jwk.alg === first.alg && jwk.use === first.use);
 }
 
 /** Code-unit order: unlike localeCompare it is the same on every host, which byte-identical replicas need. */

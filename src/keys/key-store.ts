@@ -1,7 +1,10 @@
 /**
  * The key store: the JWKS document source. It scans `KEYS_DIR` at open, then again after every change the
  * directory watcher reports and every `rescanIntervalMs` (the fallback for network filesystems and missed
- * events), and tells subscribers only when the published set actually changed.
+ * events), and tells subscribers only when the published set actually changed. Scans re-read only changed files
+ * (see `key-dir.ts`), never overlap, and a scan that hangs (a filesystem that stopped answering) is given up
+ * after {@link SCAN_TIMEOUT_INTERVALS} intervals so later ones still run; after
+ * {@link STALE_AFTER_INTERVALS} intervals without a completed scan the set is reported stale.
  *
  * @see {@link https://www.rfc-editor.org/rfc/rfc7517#section-5 | RFC 7517 §5} (JWK Set)
  */
@@ -12,9 +15,11 @@ import type { KeyAlgorithm } from '../config.js';
 import type { DocumentSource } from '../contract/document-source.js';
 import { KeysDirError, KeysUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { describeFsError, scanKeysDir } from './key-dir.js';
+import { printable } from '../rules/finding.js';
+import { describeFsError, KeyDirScanner, type KeptFile, type KeyScan } from './key-dir.js';
 import { buildKeySet, serializeJwks, type KeyFileReport, type KeyRefusal, type KeySet } from './key-set.js';
 import type { Jwks } from './public-jwk.js';
+import { StatWorker } from './stat-worker.js';
 
 export type { Jwks } from './public-jwk.js';
 export type { KeyFileReport } from './key-set.js';
@@ -28,6 +33,8 @@ export interface KeyStoreOptions {
   /** `KEYS_RESCAN_INTERVAL_MS`: the periodic rescan. */
   rescanIntervalMs: number;
   logger: Logger;
+  /** What reads the directory; default a {@link KeyDirScanner} of `dir`. Tests inject one that hangs or fails. */
+  scanner?: { scan(): Promise<KeyScan | undefined> };
 }
 
 /** Figures for `/metrics` and `/readyz`. */
@@ -36,11 +43,30 @@ export interface KeyStoreStats {
   readonly published: number;
   /** Successful scans that changed the published set, the first included. */
   readonly reloads: number;
-  /** Scans in which the directory itself could not be read. */
+  /** Scans in which the directory itself could not be read, or that did not finish and were given up. */
   readonly failures: number;
   /** End of the last scan that read the directory, changed or not. */
   readonly lastSuccessAt: Date | undefined;
+  /** Keys refused in the current set (each key of each file counted once). */
+  readonly refused: number;
+  /** Why the set is stale (no completed scan for {@link STALE_AFTER_INTERVALS} intervals), or `undefined`. */
+  readonly stale: string | undefined;
 }
+
+/**
+ * A scan running for this many rescan intervals is given up: the next one starts, and its result wins. Its
+ * filesystem calls may still be stuck in libuv's pool, so at most {@link MAX_ABANDONED_SCANS} are left behind.
+ */
+export const SCAN_TIMEOUT_INTERVALS = 10;
+/**
+ * The key set is stale after this many rescan intervals without a completed scan (30 s at the default 1 s):
+ * long enough that a filesystem hiccup does not flap readiness, far shorter than the publish-before-sign delay of
+ * a rotation (`CACHE_MAX_AGE` plus the kubelet's sync period), so a replica that cannot see a new key leaves the
+ * Service before anyone signs with that key.
+ */
+export const STALE_AFTER_INTERVALS = 30;
+/** Hung scans left behind at most; beyond that no new scan starts until one of them ends. */
+const MAX_ABANDONED_SCANS = 3;
 
 /**
  * Watch events come in bursts (a copy is several writes, a Kubernetes update several renames); one scan after
@@ -51,17 +77,29 @@ const WATCH_SETTLE_MS = 100;
 /** The published JWKS, kept in step with a keys directory. */
 export class KeyStore implements DocumentSource<Jwks> {
   readonly #options: KeyStoreOptions;
+  readonly #scanner: { scan(): Promise<KeyScan | undefined> };
+  /** Where the rescans' `lstat`s run (see `stat-worker.ts`). */
+  readonly #statWorker = new StatWorker();
   readonly #listeners = new Set<() => void>();
   #set: KeySet = buildKeySet([]);
   #serialized = serializeJwks(this.#set.jwks);
   /** Problems already logged, so a problem that persists across scans is logged once. */
   #loggedRefusals = new Set<string>();
+  #loggedKept = new Set<string>();
   #dirFailing = false;
   #reloads = 0;
   #failures = 0;
   #lastSuccessAt: Date | undefined;
+  #staleLogged = false;
   #running: Promise<void> | undefined;
-  #queued: Promise<void> | undefined;
+  #runningSince = 0;
+  #abandoned = 0;
+  /** Calls waiting for the next scan to start and complete. */
+  #waiting: Array<() => void> = [];
+  /** Calls waiting for the running scan. */
+  #attached: Array<() => void> = [];
+  /** Whether a scan was asked for since the running one started. */
+  #requested = false;
   #watcher: FSWatcher | undefined;
   /** `dev:ino` of the directory being watched: a directory replaced by a new one needs a new watcher. */
   #watchedIdentity: string | undefined;
@@ -72,6 +110,7 @@ export class KeyStore implements DocumentSource<Jwks> {
 
   private constructor(options: KeyStoreOptions) {
     this.#options = options;
+    this.#scanner = options.scanner ?? new KeyDirScanner(options.dir, options.defaultAlg, { statMany: this.#statWorker.stat });
   }
 
   /**
@@ -81,10 +120,16 @@ export class KeyStore implements DocumentSource<Jwks> {
    */
   static async open(options: KeyStoreOptions): Promise<KeyStore> {
     const store = new KeyStore(options);
-    const set = await scanKeysDir(options.dir, options.defaultAlg);
-    store.#apply(set);
+    let scan: KeyScan | undefined;
+    try {
+      scan = await store.#scanner.scan();
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    if (scan !== undefined) store.#apply(scan);
     await store.#rewatch();
-    store.#rescanTimer = setInterval(() => void store.reload(), options.rescanIntervalMs);
+    store.#rescanTimer = setInterval(() => store.#request(), options.rescanIntervalMs);
     store.#rescanTimer.unref();
     return store;
   }
@@ -104,7 +149,25 @@ export class KeyStore implements DocumentSource<Jwks> {
   }
 
   get stats(): KeyStoreStats {
-    return { published: this.#set.jwks.keys.length, reloads: this.#reloads, failures: this.#failures, lastSuccessAt: this.#lastSuccessAt };
+    return {
+      published: this.#set.jwks.keys.length,
+      reloads: this.#reloads,
+      failures: this.#failures,
+      lastSuccessAt: this.#lastSuccessAt,
+      refused: this.#set.reports.filter((report) => report.status === 'refused').length,
+      stale: this.staleness(),
+    };
+  }
+
+  /**
+   * Why the published set may be out of date: no scan completed for {@link STALE_AFTER_INTERVALS} rescan
+   * intervals. `undefined` while scans complete. Readiness reports it.
+   */
+  staleness(now: number = Date.now()): string | undefined {
+    const last = this.#lastSuccessAt?.getTime();
+    const limit = STALE_AFTER_INTERVALS * this.#options.rescanIntervalMs;
+    if (last === undefined || now - last <= limit) return undefined;
+    return `keys: no scan of ${this.#options.dir} completed for ${Math.round((now - last) / 1000)} s (limit ${limit / 1000} s); the published key set may be stale`;
   }
 
   /** One report per key of every key file, as of the last successful scan, ordered by file. */
@@ -114,35 +177,88 @@ export class KeyStore implements DocumentSource<Jwks> {
 
   /**
    * Rescans now (tests, SIGHUP). Scans never overlap: a call during a scan resolves after one more scan that
-   * starts when the current one ends, so it sees every change made before the call. Never rejects.
+   * starts when the current one ends, so it sees every change made before the call. Never rejects. A scan that
+   * has hung for {@link SCAN_TIMEOUT_INTERVALS} intervals is given up (its waiters wait for the next one).
    */
   reload(): Promise<void> {
-    if (this.#running === undefined) {
-      this.#running = this.#scan().finally(() => {
-        this.#running = undefined;
-      });
-      return this.#running;
-    }
-    this.#queued ??= this.#running.then(() => {
-      this.#queued = undefined;
-      return this.reload();
-    });
-    return this.#queued;
+    const done = new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#request();
+    return done;
+  }
+
+  /**
+   * Asks for a scan without waiting for it (the timer, the watcher): one starts now, or after the running one,
+   * or now in its place when it has hung.
+   */
+  #request(): void {
+    this.#checkStaleness();
+    if (this.#running !== undefined && this.#hung()) this.#abandon();
+    this.#requested = true;
+    if (this.#running === undefined) this.#start();
   }
 
   /** Stops the watcher and the timers. Idempotent; a scan already running still completes. */
   close(): void {
     this.#closed = true;
+    this.#statWorker.close();
     clearInterval(this.#rescanTimer);
     clearTimeout(this.#settleTimer);
     this.#unwatch();
   }
 
+  /** Whether the running scan has gone past {@link SCAN_TIMEOUT_INTERVALS} intervals. */
+  #hung(): boolean {
+    return Date.now() - this.#runningSince > SCAN_TIMEOUT_INTERVALS * this.#options.rescanIntervalMs;
+  }
+
+  /** Starts a scan for everyone waiting; when it ends, starts the next one if calls came in meanwhile. */
+  #start(): void {
+    const waiters = this.#waiting.splice(0);
+    this.#attached = waiters;
+    this.#requested = false;
+    const running = this.#scan().finally(() => {
+      // A scan given up on: its waiters moved on to the next one.
+      if (this.#running !== running) return;
+      this.#running = undefined;
+      for (const resolve of waiters) resolve();
+      if (this.#requested) this.#start();
+    });
+    this.#running = running;
+    this.#runningSince = Date.now();
+  }
+
+  /** Gives up waiting for the running scan (its result will be ignored), unless too many hung ones are left. */
+  #abandon(): void {
+    const running = this.#running;
+    if (running === undefined || this.#abandoned >= MAX_ABANDONED_SCANS) return;
+    this.#waiting.push(...this.#attached.splice(0));
+    const { dir, logger } = this.#options;
+    this.#abandoned += 1;
+    this.#failures += 1;
+    logger.error(
+      { dir, seconds: Math.round((Date.now() - this.#runningSince) / 1000), abandoned: this.#abandoned },
+      'keys directory scan did not finish; starting another (a file or the filesystem may have stopped answering)',
+    );
+    void running.finally(() => {
+      this.#abandoned -= 1;
+    });
+    this.#running = undefined;
+  }
+
+  /** Logs once when the set turns stale, and once when it is fresh again. */
+  #checkStaleness(): void {
+    const stale = this.staleness();
+    if ((stale !== undefined) === this.#staleLogged) return;
+    this.#staleLogged = stale !== undefined;
+    if (stale === undefined) this.#options.logger.info({ dir: this.#options.dir }, 'keys directory scanned again; the key set is current');
+    else this.#options.logger.error({ dir: this.#options.dir, reason: stale }, 'key set is stale');
+  }
+
   async #scan(): Promise<void> {
-    const { dir, defaultAlg, logger } = this.#options;
-    let set: KeySet;
+    const { dir, logger } = this.#options;
+    let scan: KeyScan | undefined;
     try {
-      set = await scanKeysDir(dir, defaultAlg);
+      scan = await this.#scanner.scan();
     } catch (error) {
       this.#failures += 1;
       if (!this.#dirFailing) {
@@ -152,18 +268,25 @@ export class KeyStore implements DocumentSource<Jwks> {
       }
       return;
     }
+    // Superseded by a scan started after this one was given up on: that one's view wins.
+    if (scan === undefined) return;
     if (this.#dirFailing) {
       this.#dirFailing = false;
       logger.info({ dir }, 'keys directory readable again');
     }
-    this.#apply(set);
+    this.#apply(scan);
+    this.#checkStaleness();
     await this.#rewatch();
   }
 
   /** Adopts a scan's result: logs new problems, and notifies subscribers when the published bytes changed. */
-  #apply(set: KeySet): void {
+  #apply(scan: KeyScan): void {
     const { dir, logger } = this.#options;
+    const { set } = scan;
     this.#lastSuccessAt = new Date();
+    this.#logKept(scan.kept);
+    // Nothing was re-read or dropped: the set is the previous object, and so are its bytes.
+    if (!scan.changed && this.#reloads > 0) return;
     this.#logRefusals(set.refusals);
     const serialized = serializeJwks(set.jwks);
     const previous = this.#set;
@@ -196,11 +319,23 @@ export class KeyStore implements DocumentSource<Jwks> {
       const id = JSON.stringify([refusal.files, refusal.kid, refusal.reason]);
       current.add(id);
       if (this.#loggedRefusals.has(id)) continue;
-      const files = refusal.files.map((file) => join(dir, file));
+      const files = refusal.files.map((file) => printable(join(dir, file)));
       const where = files.length === 1 ? { file: files[0] } : { files };
       logger.warn({ ...where, kid: refusal.kid, reason: refusal.reason }, 'key refused');
     }
     this.#loggedRefusals = current;
+  }
+
+  /** Logs each file whose previous result was kept, once per streak of such scans. */
+  #logKept(kept: readonly KeptFile[]): void {
+    const { dir, logger } = this.#options;
+    const current = new Set<string>();
+    for (const { file, reason } of kept) {
+      const id = `${file}\u0000${reason}`;
+      current.add(id);
+      if (!this.#loggedKept.has(id)) logger.warn({ file: join(dir, file), reason }, 'key file not read this scan; keeping its previous result');
+    }
+    this.#loggedKept = current;
   }
 
   /** Watches the directory, again if it was replaced (deleted and recreated, or a symlinked dir swapped). */
@@ -239,7 +374,7 @@ export class KeyStore implements DocumentSource<Jwks> {
   #settleThenReload(): void {
     if (this.#closed) return;
     clearTimeout(this.#settleTimer);
-    this.#settleTimer = setTimeout(() => void this.reload(), WATCH_SETTLE_MS);
+    this.#settleTimer = setTimeout(() => this.#request(), WATCH_SETTLE_MS);
     this.#settleTimer.unref();
   }
 }

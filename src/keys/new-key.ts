@@ -11,12 +11,9 @@ import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyAlgorithm } from '../config.js';
-import { MIN_RSA_BITS } from '../rules/jwks.js';
+import { MAX_RSA_BITS, MIN_RSA_BITS } from '../rules/jwks.js';
 import { errorCode, KeyFileError } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';
-
-/** Largest modulus `generate` accepts: larger keys take minutes to make and slow every verification. */
-export const MAX_RSA_BITS = 16384;
 
 /** Kids `generate` accepts: they become file names, so no separators, and no leading '.' (hidden files are ignored). */
 export const KID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -16,7 +16,7 @@ import type { SuccessBody } from '../../generated/operations.js';
 import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
 import { describeFinding, type Finding } from '../rules/finding.js';
-import { jwkFindings } from '../rules/jwks.js';
+import { jwkFindingsAsync } from '../rules/jwks.js';
 
 /** The JWKS body of `GET /.well-known/jwks.json` ({@link https://www.rfc-editor.org/rfc/rfc7517#section-5 | RFC 7517 §5}). */
 export type Jwks = SuccessBody<'getWellKnownJwksJson'>;
@@ -30,7 +30,8 @@ export type PublicMembers = { readonly kty: unknown } & Readonly<Pick<JsonWebKey
 
 /** What a key's source states besides the key material. */
 export interface KeyClaims {
-  readonly kid: string;
+  /** The kid as found; the kid rule decides whether it may be published. */
+  readonly kid: unknown;
   /** The source's `use`; `undefined` publishes `sig`. */
   readonly use: unknown;
   /** The source's `alg`; `undefined` publishes the default (`KEYS_DEFAULT_ALG`). */
@@ -82,15 +83,14 @@ export function candidateJwk(members: PublicMembers, claims: KeyClaims, defaultA
 }
 
 /**
- * The candidate as published, when the per-key rules of `src/rules/jwks.ts` find nothing. Otherwise throws a
- * {@link KeyInvalidError} listing every finding with its rule id, e.g. `alg: is "HS256" (kid "k"); must be one
- * of RS256, … (rfc8725.alg-allowed)`.
+ * The candidate as published, when the per-key rules of `src/rules/jwks.ts` find nothing (the modulus primality
+ * test runs off the event loop). Otherwise rejects with a {@link KeyInvalidError} listing every finding with its
+ * rule id, e.g. `alg: is "HS256" (kid "k"); must be one of RS256, … (rfc8725.alg-allowed)`.
  */
-export function acceptJwk(candidate: CandidateJwk): AcceptedJwk {
-  const findings = jwkFindings(candidate, '');
+export async function acceptJwk(candidate: CandidateJwk): Promise<AcceptedJwk> {
+  const findings = await jwkFindingsAsync(candidate, '');
   if (findings.length > 0) throw new KeyInvalidError(findings.map(refusalReason).join('; '));
-  if (candidate.e === undefined) throw new KeyInvalidError('RSA key without e');
-  // The rules passed: kty is "RSA", use "sig", alg an allowed algorithm, n a base64url modulus of MIN_RSA_BITS or more.
+  // The rules passed: a printable kid, kty "RSA", use "sig", an allowed alg, valid RSA n and e.
   return candidate as AcceptedJwk;
 }
 

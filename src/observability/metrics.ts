@@ -4,7 +4,7 @@
  * and one histogram observation (see `observeRequest`).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { KeyStoreStats } from '../keys/key-store.js';
+import { STALE_AFTER_INTERVALS, type KeyStoreStats } from '../keys/key-store.js';
 
 /** Label used for requests that matched no path of `openapi.json`, to keep label sets bounded. */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -103,9 +103,25 @@ export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
       this.inc(keys()?.reloads ?? 0);
     },
   });
+  new Gauge({
+    name: 'jwks_refused_keys',
+    help: 'Keys in KEYS_DIR refused (not published); the log and `keys check` name each with its reason.',
+    registers: [registry],
+    collect() {
+      this.set(keys()?.refused ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'jwks_key_set_stale',
+    help: `1 when no key directory scan has completed for ${STALE_AFTER_INTERVALS} rescan intervals, so the published set may be out of date (/readyz then answers 503); 0 otherwise.`,
+    registers: [registry],
+    collect() {
+      this.set(keys()?.stale === undefined ? 0 : 1);
+    },
+  });
   new Counter({
     name: 'jwks_reload_failures_total',
-    help: 'Key directory scans that could not read the directory (the last good set kept serving).',
+    help: 'Key directory scans that could not read the directory or did not finish (the last good set kept serving).',
     registers: [registry],
     collect() {
       this.reset();

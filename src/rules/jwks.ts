@@ -1,27 +1,26 @@
 /**
- * Rules on a served JSON Web Key Set: at least one key, distinct `kid`s, RSA keys of 2048 bits or more, every
- * key for signatures with an algorithm this service allows, and no private key material. They read a document
- * as served (any JSON), so a malformed one yields findings, never an exception; its shape is the schema's job.
+ * Rules on a served JSON Web Key Set: at least one key, distinct printable `kid`s, valid RSA public keys (the
+ * rules of `rsa-key.ts`), every key for signatures with an algorithm this service allows, and no private key
+ * material. They read a document as served (any JSON), so a malformed one yields findings, never an exception;
+ * its shape is the schema's job.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7517#section-5
  * @see https://www.rfc-editor.org/rfc/rfc7518#section-3.3
  * @see https://www.rfc-editor.org/rfc/rfc8725#section-3.1
  */
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../config.js';
-import { finding, rfc, type Finding, type Rule } from './finding.js';
 import { isJsonObject } from '../json-file.js';
+import { finding, quote, rfc, type Finding, type Rule } from './finding.js';
+import { KID_RULE, kidFindings } from './kid.js';
+import { primeTestSync, RSA_KEY_RULES, rsaKeyFindings, withPrimeTestOffThread, type PrimeTest } from './rsa-key.js';
 
-/**
- * Smallest RSA modulus allowed, for RS* and PS* alike: RFC 7518
- * {@link https://www.rfc-editor.org/rfc/rfc7518#section-3.3 | §3.3} ("A key of size 2048 bits or larger MUST be
- * used") and {@link https://www.rfc-editor.org/rfc/rfc7518#section-3.5 | §3.5}.
- */
-export const MIN_RSA_BITS = 2048;
+export { MAX_RSA_BITS, MIN_RSA_BITS, rsaModulusBits } from './rsa-key.js';
 
 /** The key set rules, by short name. */
 export const JWKS_RULES = {
   keysPresent: { id: 'rfc7517.keys-present', summary: 'the set holds at least one key', reference: rfc(7517, '5') },
   kidUnique: { id: 'rfc7517.kid-unique', summary: 'every key has a kid no other key has', reference: rfc(7517, '4.5') },
+  kidPrintable: KID_RULE,
   useSig: { id: 'rfc7517.use-sig', summary: 'every key has use "sig"', reference: rfc(7517, '4.2') },
   algAllowed: {
     id: 'rfc8725.alg-allowed',
@@ -29,7 +28,9 @@ export const JWKS_RULES = {
     reference: rfc(8725, '3.1'),
   },
   ktyRsa: { id: 'rfc7518.kty-rsa', summary: 'every key is an RSA key, as its alg requires', reference: rfc(7518, '6.1') },
-  rsaKeySize: { id: 'rfc7518.rsa-key-size', summary: `every RSA modulus has ${MIN_RSA_BITS} bits or more`, reference: rfc(7518, '3.3') },
+  rsaKeySize: RSA_KEY_RULES.size,
+  rsaExponent: RSA_KEY_RULES.exponent,
+  rsaModulus: RSA_KEY_RULES.modulus,
   noPrivateMembers: {
     id: 'rfc7517.no-private-members',
     summary: 'no key carries private key members (d, p, q, dp, dq, qi, oth, k)',
@@ -48,16 +49,6 @@ export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
   return KEY_ALGORITHMS.some((alg) => alg === value);
 }
 
-/** Bit length of a base64url RSA modulus `n`, leading zero octets ignored; `undefined` when `n` is not base64url. */
-export function rsaModulusBits(n: string): number | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(n)) return undefined;
-  const bytes = Buffer.from(n, 'base64url');
-  const first = bytes.findIndex((byte) => byte !== 0);
-  if (first === -1) return 0;
-  const lead = bytes[first] ?? 0;
-  return (bytes.length - first - 1) * 8 + (32 - Math.clz32(lead));
-}
-
 /** Every way the key set `jwks` breaks the {@link JWKS_RULES}; empty when it is a valid set to publish. */
 export function jwksFindings(jwks: unknown): Finding[] {
   const keys = isJsonObject(jwks) && Array.isArray(jwks.keys) ? jwks.keys : [];
@@ -66,30 +57,37 @@ export function jwksFindings(jwks: unknown): Finding[] {
 }
 
 /**
- * Every way one key breaks the per-key {@link JWKS_RULES} (use-sig, alg-allowed, kty-rsa, rsa-key-size,
- * no-private-members); empty when it may be published. `member` is where the key stands, e.g. `keys[0]`, and
- * prefixes the members of the findings (`keys[0].alg`); `''` for a lone key (`alg`). The key store runs this on
- * the JWK it would publish, so a key is accepted by the same rules `verify` applies to the served set.
+ * Every way one key breaks the per-key {@link JWKS_RULES} (kid-printable, use-sig, alg-allowed, kty-rsa, the RSA
+ * key rules, no-private-members); empty when it may be published. `member` is where the key stands, e.g.
+ * `keys[0]`, and prefixes the members of the findings (`keys[0].alg`); `''` for a lone key (`alg`). The key store
+ * runs this on the JWK it would publish (through {@link jwkFindingsAsync}), so a key is accepted by the same rules
+ * `verify` applies to the served set. `isPrime` is the primality test of the modulus rule (see `PrimeTest`).
  */
-export function jwkFindings(key: unknown, member: string): Finding[] {
+export function jwkFindings(key: unknown, member: string, isPrime: PrimeTest = primeTestSync): Finding[] {
   if (!isJsonObject(key)) return [];
   const at = (name: string): string => (member === '' ? name : `${member}.${name}`);
-  const kid = typeof key.kid === 'string' ? ` (kid "${key.kid}")` : '';
-  const findings: Finding[] = PRIVATE_MEMBERS.filter((name) => name in key).map((name) =>
-    finding(JWKS_RULES.noPrivateMembers, `key${kid} publishes the private member "${name}"; the key must be removed and rotated`, at(name)),
-  );
-  if (key.use !== 'sig') findings.push(finding(JWKS_RULES.useSig, `is ${JSON.stringify(key.use) ?? 'missing'}${kid}; must be "sig"`, at('use')));
+  const kid = typeof key.kid === 'string' ? ` (kid ${quote(key.kid)})` : '';
+  const findings: Finding[] = [
+    ...kidFindings(key.kid, at('kid')),
+    ...PRIVATE_MEMBERS.filter((name) => name in key).map((name) =>
+      finding(JWKS_RULES.noPrivateMembers, `key${kid} publishes the private member "${name}"; the key must be removed and rotated`, at(name)),
+    ),
+  ];
+  if (key.use !== 'sig') findings.push(finding(JWKS_RULES.useSig, `is ${quote(key.use)}${kid}; must be "sig"`, at('use')));
   if (!isKeyAlgorithm(key.alg)) {
-    findings.push(finding(JWKS_RULES.algAllowed, `is ${JSON.stringify(key.alg) ?? 'missing'}${kid}; must be one of ${KEY_ALGORITHMS.join(', ')}`, at('alg')));
+    findings.push(finding(JWKS_RULES.algAllowed, `is ${quote(key.alg)}${kid}; must be one of ${KEY_ALGORITHMS.join(', ')}`, at('alg')));
   }
-  if (key.kty !== 'RSA') {
-    findings.push(finding(JWKS_RULES.ktyRsa, `is ${JSON.stringify(key.kty) ?? 'missing'}${kid}; the allowed algorithms need "RSA"`, at('kty')));
-  } else {
-    const bits = typeof key.n === 'string' ? rsaModulusBits(key.n) : undefined;
-    if (bits === undefined) findings.push(finding(JWKS_RULES.rsaKeySize, `is not a base64url modulus${kid}`, at('n')));
-    else if (bits < MIN_RSA_BITS) findings.push(finding(JWKS_RULES.rsaKeySize, `is a ${bits}-bit modulus${kid}; at least ${MIN_RSA_BITS} bits are required`, at('n')));
-  }
+  if (key.kty !== 'RSA') findings.push(finding(JWKS_RULES.ktyRsa, `is ${quote(key.kty)}${kid}; the allowed algorithms need "RSA"`, at('kty')));
+  else findings.push(...rsaKeyFindings(key, at, kid, isPrime));
   return findings;
+}
+
+/**
+ * {@link jwkFindings} with the modulus primality test on libuv's thread pool (for the key store, whose scans
+ * share the event loop with requests). Same rules, same findings.
+ */
+export function jwkFindingsAsync(key: unknown, member: string): Promise<Finding[]> {
+  return withPrimeTestOffThread((isPrime) => jwkFindings(key, member, isPrime));
 }
 
 function duplicateKidFindings(keys: readonly unknown[]): Finding[] {
@@ -99,7 +97,7 @@ function duplicateKidFindings(keys: readonly unknown[]): Finding[] {
     if (!isJsonObject(key) || typeof key.kid !== 'string') return;
     const first = seen.get(key.kid);
     if (first === undefined) seen.set(key.kid, index);
-    else findings.push(finding(JWKS_RULES.kidUnique, `"${key.kid}" is also the kid of keys[${first}]; clients could pick the wrong key`, `keys[${index}].kid`));
+    else findings.push(finding(JWKS_RULES.kidUnique, `${quote(key.kid)} is also the kid of keys[${first}]; clients could pick the wrong key`, `keys[${index}].kid`));
   });
   return findings;
 }

@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdminApp, readinessProblems } from '../../src/http/admin.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 import type { RunningService } from '../../src/service.js';
 import { get } from '../support/http.js';
 import { keysDirWith, rsaKey, tempDir } from '../support/keys.js';
@@ -56,6 +60,36 @@ describe('admin listener', () => {
     expect(text).toMatch(/^jwks_reloads_total [1-9]/m);
     expect(text).toMatch(/^jwks_reload_failures_total 0$/m);
     expect(text).toMatch(/^jwks_last_reload_success_timestamp_seconds [1-9]/m);
+    expect(text).toMatch(/^jwks_key_set_stale 0$/m);
+    expect(text).toMatch(/^jwks_refused_keys 0$/m);
     expect(text).toMatch(/^process_resident_memory_bytes /m);
+  });
+});
+
+describe('readiness beyond the documents', () => {
+  it('lists the problem of every failing check, after the documents', () => {
+    const documents = service.documents;
+    expect(readinessProblems(documents, { draining: false }, [() => undefined])).toEqual([]);
+    expect(readinessProblems(documents, { draining: true }, [() => 'keys: stale', () => undefined])).toEqual(['shutting down', 'keys: stale']);
+  });
+
+  it('answers 503 with the reason while the key set is stale', async () => {
+    const app = createAdminApp(service.documents, service.metrics, { draining: false }, [() => 'keys: no scan of /keys completed for 40 s']);
+    const server = createServer(app.callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+      expect(response.status).toBe(503);
+      expect(JSON.parse(response.body)).toEqual({ status: 'not ready', reasons: ['keys: no scan of /keys completed for 40 s'] });
+    } finally {
+      server.close();
+    }
+  });
+
+  it('/metrics shows a stale key set and refused keys', async () => {
+    const metrics = createMetrics(() => ({ published: 1, reloads: 1, failures: 3, lastSuccessAt: new Date(), refused: 2, stale: 'keys: stale' }));
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^jwks_key_set_stale 1$/m);
+    expect(text).toMatch(/^jwks_refused_keys 2$/m);
   });
 });

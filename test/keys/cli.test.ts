@@ -1,9 +1,11 @@
-import { execFile } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/keys/cli.js';
+import { defaultKeysDir } from '../../src/keys/dev-key.js';
+import { scanKeysDir } from '../../src/keys/key-dir.js';
 import { KeyStore } from '../../src/keys/key-store.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { pkcs8, rsaKey, TempDirs, type TestKey } from './helpers.js';
@@ -80,10 +82,11 @@ describe('keys generate', () => {
     expect(result.err).toContain('usage: npm run keys');
   });
 
-  it('exit 2 when no directory is given', async () => {
+  it('without --dir or KEYS_DIR, reads the directory the service would use (<project>/.dev-keys)', async () => {
     const result = await cli(['list']);
-    expect(result.code).toBe(2);
-    expect(result.err).toMatch(/set KEYS_DIR or pass --dir/);
+    // The directory may not exist in a fresh checkout: either way the output names it.
+    expect(`${result.out}\n${result.err}`).toContain(defaultKeysDir());
+    if (result.code === 0) expect(result.out.split('\n')[0]).toBe(`keys in ${defaultKeysDir()}:`);
   });
 
   it('exit 2 on an invalid KEYS_DEFAULT_ALG', async () => {
@@ -132,7 +135,8 @@ describe('keys list and check', () => {
     writeFileSync(join(dir, 'bad.json'), '{"kty":"oct","k":"c2VjcmV0"}');
     const refused = await cli(['check', '--dir', dir]);
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/bad\.json\s+bad\s+RS256\s+-\s+refused\s+kty: is "oct"/);
+    // No RS256 for a key that is not RSA: it would never get the default alg.
+    expect(refused.out).toMatch(/bad\.json\s+bad\s+-\s+-\s+refused\s+kty: is "oct"/);
   });
 
   it('exit 1 naming the directory when it cannot be read', async () => {
@@ -140,6 +144,87 @@ describe('keys list and check', () => {
     const result = await cli(['check', '--dir', dir]);
     expect(result.code).toBe(1);
     expect(result.err).toContain(dir);
+  });
+});
+
+describe('keys export-public', () => {
+  it('prints the public JWK of a key, exactly as published, with no private member', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'k.pem'), pkcs8(a));
+    const result = await cli(['export-public', '--dir', dir, '--kid', 'k']);
+    expect(result.code).toBe(0);
+    const jwk = JSON.parse(result.out) as Record<string, unknown>;
+    expect(jwk).toEqual({ kty: 'RSA', use: 'sig', kid: 'k', alg: 'RS256', n: a.publicKey.export({ format: 'jwk' }).n, e: 'AQAB' });
+  });
+
+  it('writes a JWKS of every published key to --out, which a keys directory then publishes identically', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'k.pem'), pkcs8(a));
+    await cli(['generate', '--dir', dir, '--kid', 'ps', '--alg', 'PS384']);
+    const publicDir = temp.make();
+    const out = join(publicDir, 'keys.json');
+    const result = await cli(['export-public', '--dir', dir, '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.err).toBe(`wrote ${out}: public JWK of k (RS256), ps (PS384)`);
+    expect(readFileSync(out, 'utf8')).not.toMatch(/"(d|p|q|dp|dq|qi)":/);
+    const [source, exported] = await Promise.all([scanKeysDir(dir, 'RS256'), scanKeysDir(publicDir, 'RS256')]);
+    expect(exported.jwks).toEqual(source.jwks);
+  });
+
+  it('--format pem writes an SPKI PEM the service publishes under the file name, and notes an alg it cannot carry', async () => {
+    const dir = temp.make();
+    await cli(['generate', '--dir', dir, '--kid', 'ps', '--alg', 'PS256']);
+    const result = await cli(['export-public', '--dir', dir, '--kid', 'ps', '--format', 'pem']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----$/);
+    expect(result.err).toMatch(/KEYS_DEFAULT_ALG \(RS256\), not PS256: use --format jwk/);
+    expect(result.err).toMatch(/name it ps\.pem in KEYS_DIR/);
+    const publicDir = temp.make();
+    writeFileSync(join(publicDir, 'ps.pem'), `${result.out}\n`);
+    const set = await scanKeysDir(publicDir, 'PS256');
+    expect(set.jwks.keys.map((key) => [key.kid, key.alg])).toEqual([['ps', 'PS256']]);
+  });
+
+  it.each([
+    [['--kid', 'nope'], /no key with kid "nope" \(published: k\)/],
+    [['--kid', 'small'], /kid "small" is refused: n: is a 1024-bit modulus/],
+  ])('exit 1 for %j', async (extra, reason) => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'k.pem'), pkcs8(a));
+    writeFileSync(join(dir, 'small.pem'), pkcs8(small));
+    const result = await cli(['export-public', '--dir', dir, ...extra]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(reason);
+  });
+
+  it('exit 1 for a PEM of several keys, and for an --out that exists (never replaced)', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'k.pem'), pkcs8(a));
+    writeFileSync(join(dir, 'other.pem'), pkcs8(small));
+    await cli(['generate', '--dir', dir, '--kid', 'two']);
+    expect((await cli(['export-public', '--dir', dir, '--format', 'pem'])).err).toMatch(/a PEM holds one key; pass --kid \(published: k, two\)/);
+    const out = join(temp.make(), 'exists.json');
+    writeFileSync(out, 'keep me');
+    const result = await cli(['export-public', '--dir', dir, '--kid', 'k', '--out', out]);
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/already exists/);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+  });
+
+  it('usage errors: an unknown format, --out on list', async () => {
+    expect((await cli(['export-public', '--format', 'der'], { KEYS_DIR: temp.make() })).code).toBe(2);
+    expect((await cli(['list', '--out', 'x'], { KEYS_DIR: temp.make() })).err).toMatch(/list does not take --out/);
+  });
+});
+
+describe('keys list: what the service refuses unread', () => {
+  it('shows a FIFO named like a key, and a link out of the directory, with their reasons', async () => {
+    const dir = temp.make();
+    execFileSync('mkfifo', [join(dir, 'pipe.pem')]);
+    symlinkSync('/etc/hostname', join(dir, 'host.pem'));
+    const result = await cli(['list', '--dir', dir]);
+    expect(result.out).toMatch(/^pipe\.pem\s+-\s+-\s+-\s+refused\s+is a FIFO \(named pipe\), not a regular file$/m);
+    expect(result.out).toMatch(/^host\.pem\s+-\s+-\s+-\s+refused\s+is a symbolic link to \/etc\/hostname, outside the keys directory/m);
   });
 });
 

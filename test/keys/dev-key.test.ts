@@ -15,7 +15,8 @@ const mode = (path: string): number => statSync(path).mode & 0o777;
 describe('ensureDevKeysDir', () => {
   it('creates the directory (0700) and one RSA 2048 PKCS#8 key (0600), then reuses it', async () => {
     const dir = join(temp.make(), '.dev-keys');
-    expect(await ensureDevKeysDir(dir)).toBe(dir);
+    const first = await ensureDevKeysDir(dir);
+    expect(first.dir).toBe(dir);
     expect(mode(dir)).toBe(0o700);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
@@ -26,7 +27,8 @@ describe('ensureDevKeysDir', () => {
     expect(pem).toContain('-----BEGIN PRIVATE KEY-----');
     expect(createPrivateKey(pem).asymmetricKeyDetails?.modulusLength).toBe(2048);
 
-    await ensureDevKeysDir(dir);
+    expect(first.generated?.file).toBe(join(dir, file));
+    expect((await ensureDevKeysDir(dir)).generated).toBeUndefined();
     expect(readdirSync(dir)).toEqual(files);
 
     const store = await KeyStore.open({ dir, defaultAlg: 'RS256', rescanIntervalMs: 60_000, logger: silentLogger() });

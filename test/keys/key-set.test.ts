@@ -11,12 +11,12 @@ beforeAll(() => {
   [a, b, c] = [rsaKey(), rsaKey(), rsaKey()];
 });
 
-const entries = (files: Record<string, string>): KeyEntry[] =>
-  Object.entries(files).flatMap(([file, content]) => parseKeyFile(file, content, 'RS256'));
+const entries = async (files: Record<string, string>): Promise<KeyEntry[]> =>
+  (await Promise.all(Object.entries(files).map(([file, content]) => parseKeyFile(file, content, 'RS256')))).flat();
 
 describe('buildKeySet', () => {
-  it('publishes accepted keys sorted by kid (code-unit order), with a fixed member order', () => {
-    const set = buildKeySet(entries({ 'b.pem': pkcs8(b), 'C.pem': spki(c), 'a.pem': pkcs8(a) }));
+  it('publishes accepted keys sorted by kid (code-unit order), with a fixed member order', async () => {
+    const set = buildKeySet(await entries({ 'b.pem': pkcs8(b), 'C.pem': spki(c), 'a.pem': pkcs8(a) }));
     expect(set.jwks.keys.map((key) => key.kid)).toEqual(['C', 'a', 'b']);
     for (const key of set.jwks.keys) expect(Object.keys(key)).toEqual(PUBLISHED_MEMBERS);
     expect(set.reports.map((report) => [report.file, report.status])).toEqual([
@@ -26,17 +26,17 @@ describe('buildKeySet', () => {
     ]);
   });
 
-  it('serializes the same set to the same bytes whatever the input order', () => {
+  it('serializes the same set to the same bytes whatever the input order', async () => {
     const files = { 'a.pem': pkcs8(a), 'b.pem': pkcs8(b), 'c.json': JSON.stringify({ keys: [{ ...publicJwk(c), kid: 'c' }] }) };
-    const forward = buildKeySet(entries(files));
-    const backward = buildKeySet(entries(files).reverse());
+    const forward = buildKeySet(await entries(files));
+    const backward = buildKeySet((await entries(files)).reverse());
     expect(serializeJwks(backward.jwks)).toBe(serializeJwks(forward.jwks));
     expect(backward.reports).toEqual(forward.reports);
   });
 
-  it('duplicate kid in two files: publishes neither, and names both files', () => {
+  it('duplicate kid in two files: publishes neither, and names both files', async () => {
     const set = buildKeySet(
-      entries({
+      await entries({
         'one.json': JSON.stringify({ ...publicJwk(a), kid: 'shared' }),
         'shared.pem': pkcs8(b),
         'other.pem': pkcs8(c),
@@ -45,29 +45,29 @@ describe('buildKeySet', () => {
     expect(set.jwks.keys.map((key) => key.kid)).toEqual(['other']);
     const byFile = Object.fromEntries(set.reports.map((report) => [report.file, report]));
     expect(byFile['one.json']).toMatchObject({ status: 'refused', kid: 'shared' });
-    expect(byFile['one.json']?.reason).toMatch(/duplicate kid "shared" \(also in shared\.pem\)/);
+    expect(byFile['one.json']?.reason).toMatch(/duplicate kid "shared" with different keys \(also in shared\.pem\)/);
     expect(byFile['shared.pem']?.reason).toMatch(/also in one\.json/);
-    expect(set.refusals).toEqual([{ files: ['one.json', 'shared.pem'], kid: 'shared', reason: 'duplicate kid: none is published' }]);
+    expect(set.refusals).toEqual([{ files: ['one.json', 'shared.pem'], kid: 'shared', reason: 'duplicate kid with different keys: none is published' }]);
   });
 
-  it('duplicate kid inside one JWKS file names the entries', () => {
-    const set = buildKeySet(entries({ 'set.json': JSON.stringify({ keys: [{ ...publicJwk(a), kid: 'x' }, { ...publicJwk(b), kid: 'x' }] }) }));
+  it('duplicate kid inside one JWKS file names the entries', async () => {
+    const set = buildKeySet(await entries({ 'set.json': JSON.stringify({ keys: [{ ...publicJwk(a), kid: 'x' }, { ...publicJwk(b), kid: 'x' }] }) }));
     expect(set.jwks.keys).toEqual([]);
     expect(set.reports.map((report) => report.reason)).toEqual([
-      'duplicate kid "x" (also in set.json#1): none is published',
-      'duplicate kid "x" (also in set.json#0): none is published',
+      'duplicate kid "x" with different keys (also in set.json#1): none is published',
+      'duplicate kid "x" with different keys (also in set.json#0): none is published',
     ]);
     expect(set.refusals).toHaveLength(1);
   });
 
-  it('a refused key does not take a kid away from a valid one', () => {
-    const set = buildKeySet(entries({ 'k.json': JSON.stringify({ ...publicJwk(a), kid: 'k', use: 'enc' }), 'k.pem': pkcs8(b) }));
+  it('a refused key does not take a kid away from a valid one', async () => {
+    const set = buildKeySet(await entries({ 'k.json': JSON.stringify({ ...publicJwk(a), kid: 'k', use: 'enc' }), 'k.pem': pkcs8(b) }));
     expect(set.jwks.keys.map((key) => key.kid)).toEqual(['k']);
     expect(set.refusals.map((refusal) => refusal.files)).toEqual([['k.json']]);
   });
 
-  it('freezes the published set', () => {
-    const set = buildKeySet(entries({ 'a.pem': pkcs8(a) }));
+  it('freezes the published set', async () => {
+    const set = buildKeySet(await entries({ 'a.pem': pkcs8(a) }));
     expect(Object.isFrozen(set.jwks)).toBe(true);
     expect(Object.isFrozen(set.jwks.keys)).toBe(true);
     expect(Object.isFrozen(set.jwks.keys[0])).toBe(true);

@@ -1,9 +1,12 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeysDirError, KeysUnavailableError } from '../../src/errors.js';
-import { KeyStore, type KeyStoreOptions } from '../../src/keys/key-store.js';
+import { KeyDirScanner, type KeyScan } from '../../src/keys/key-dir.js';
+import { KeyStore, SCAN_TIMEOUT_INTERVALS, STALE_AFTER_INTERVALS, type KeyStoreOptions } from '../../src/keys/key-store.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import {
   captureLogger,
@@ -59,6 +62,20 @@ const kidsOrNone = (store: KeyStore): string[] => {
     throw error;
   }
 };
+
+/** Asks the store for `kid` every millisecond, as JWKS requests would, counting the answers without it. */
+function pollFor(store: KeyStore, kid: string): { polls: number; missing: number; stop(): void } {
+  const poll = {
+    polls: 0,
+    missing: 0,
+    stop: () => clearInterval(timer),
+  };
+  const timer = setInterval(() => {
+    poll.polls += 1;
+    if (!kidsOrNone(store).includes(kid)) poll.missing += 1;
+  }, 1);
+  return poll;
+}
 
 describe('KeyStore.open', () => {
   it('throws KeysDirError naming the directory when it does not exist', async () => {
@@ -205,25 +222,21 @@ describe('hot reload', () => {
     expect({ notified, reloads: store.stats.reloads }).toEqual(before);
   });
 
-  it('the periodic rescan sees changes the watcher cannot (a symlink target outside the directory)', async () => {
-    const outside = dirWith({ 'target.pem': pkcs8(a) });
+  it('the periodic rescan sees changes the watcher cannot (a file in a subdirectory, through a symlink)', async () => {
     const dir = temp.make();
-    symlinkSync(join(outside, 'target.pem'), join(dir, 'linked.pem'));
+    mkdirSync(join(dir, '.store'));
+    writeFileSync(join(dir, '.store', 'target.pem'), pkcs8(a));
+    symlinkSync(join('.store', 'target.pem'), join(dir, 'linked.pem'));
     const store = await open(dir, { rescanIntervalMs: 100 });
     expect(nOf(store, 'linked')).toBe(modulus(a));
-    writeFileSync(join(outside, 'target.pem'), pkcs8(b));
+    writeFileSync(join(dir, '.store', 'target.pem'), pkcs8(b));
     await waitFor(() => nOf(store, 'linked') === modulus(b), 'rescan of the symlink target');
   });
 
   it('keeps the other keys published while a file is rewritten in place', async () => {
     const dir = dirWith({ 'stable.pem': pkcs8(a), 'churn.pem': pkcs8(b) });
     const store = await open(dir, { rescanIntervalMs: 100 });
-    let failures = 0;
-    let calls = 0;
-    const probe = setInterval(() => {
-      calls += 1;
-      if (!kidsOrNone(store).includes('stable')) failures += 1;
-    }, 2);
+    const poll = pollFor(store, 'stable');
     try {
       for (let round = 0; round < 20; round += 1) {
         writeFileSync(join(dir, 'churn.pem'), pkcs8(round % 2 === 0 ? c : b));
@@ -231,10 +244,10 @@ describe('hot reload', () => {
       }
       await waitFor(() => nOf(store, 'churn') === modulus(b), 'final churn key');
     } finally {
-      clearInterval(probe);
+      poll.stop();
     }
-    expect(calls).toBeGreaterThan(0);
-    expect(failures).toBe(0);
+    expect(poll.polls).toBeGreaterThan(0);
+    expect(poll.missing).toBe(0);
   });
 
   it('zero keys after removal: current() throws KeysUnavailableError, and recovers when a key returns', async () => {
@@ -336,5 +349,107 @@ describe('lifecycle', () => {
     writeFileSync(join(dir, 'b.pem'), pkcs8(b));
     await Promise.all([first, store.reload(), store.reload()]);
     expect(kids(store)).toEqual(['a', 'b']);
+  });
+});
+
+describe('in-place rewrites', () => {
+  it('cp over a key file in a loop (truncate, then write) never takes the kid out of the set', async () => {
+    const dir = dirWith({ 'k.pem': pkcs8(a) });
+    const sources = temp.make();
+    writeFileSync(join(sources, 'a.pem'), pkcs8(a));
+    writeFileSync(join(sources, 'b.pem'), pkcs8(b));
+    const store = await open(dir, { rescanIntervalMs: 100 });
+    const poll = pollFor(store, 'k');
+    // cp truncates the target in place and then writes it: a scan can find it empty or half written.
+    const target = join(dir, 'k.pem');
+    const copier = spawn('sh', ['-c', `end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do cp "$1" "$3"; cp "$2" "$3"; done`, 'sh', join(sources, 'a.pem'), join(sources, 'b.pem'), target], { stdio: 'ignore' });
+    try {
+      await once(copier, 'exit');
+    } finally {
+      poll.stop();
+    }
+    await store.reload();
+    expect(nOf(store, 'k')).toBe(modulus(b));
+    expect(poll.polls).toBeGreaterThan(100);
+    expect(poll.missing).toBe(0);
+  });
+});
+
+describe('non-regular entries and hostile kids', () => {
+  it('logs a FIFO named like a key as refused, and lists it in files', async () => {
+    const dir = dirWith({ 'a.pem': pkcs8(a) });
+    execFileSync('mkfifo', [join(dir, 'pipe.pem')]);
+    const { logger, records } = captureLogger();
+    const store = await open(dir, { logger });
+    expect(kids(store)).toEqual(['a']);
+    expect(store.files.find((file) => file.file === 'pipe.pem')).toMatchObject({ status: 'refused', reason: 'is a FIFO (named pipe), not a regular file' });
+    expect(records()).toContainEqual(expect.objectContaining({ msg: 'key refused', file: join(dir, 'pipe.pem'), reason: 'is a FIFO (named pipe), not a regular file' }));
+  });
+
+  it('never writes a control character of a kid into a log line, not even JSON-escaped in the reason', async () => {
+    const hostile = 'evil\r\n{"level":60,"msg":"forged"}\u001b[2J';
+    const dir = dirWith({ 'x.json': JSON.stringify({ ...publicJwk(a), kid: hostile }) });
+    const { logger, lines, records } = captureLogger();
+    await open(dir, { logger });
+    const refusal = records().find((record) => record.msg === 'key refused');
+    expect(refusal?.reason).toMatch(/^kid: is "evil\\r\\n\{\\"level\\":60.*\\u001b\[2J"; .*\(rfc7517\.kid-printable\)$/);
+    expect(refusal?.kid).toBe('evil\\r\\n{"level":60,"msg":"forged"}\\u001b[2J');
+    // Not even JSON-escaped: every string of every parsed line is free of control characters.
+    const strings = (value: unknown): string[] =>
+      typeof value === 'string' ? [value] : typeof value === 'object' && value !== null ? Object.values(value).flatMap(strings) : [];
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f]/);
+    for (const text of records().flatMap(strings)) expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('scans that hang', () => {
+  /** A scanner over `dir` whose scans hang while `hanging` is set, until `release()` ends them as superseded. */
+  function hangableScanner(dir: string): { scanner: KeyStoreOptions['scanner']; hang(on: boolean): void; release(): void } {
+    const real = new KeyDirScanner(dir, 'RS256');
+    const hung: Array<(scan: KeyScan | undefined) => void> = [];
+    let hanging = false;
+    return {
+      scanner: { scan: () => (hanging ? new Promise((resolve) => hung.push(resolve)) : real.scan()) },
+      hang: (on) => {
+        hanging = on;
+      },
+      release: () => {
+        for (const resolve of hung.splice(0)) resolve(undefined);
+      },
+    };
+  }
+
+  it('a scan that never completes does not stop later scans: a new key still publishes', async () => {
+    const dir = dirWith({ 'a.pem': pkcs8(a) });
+    const hangable = hangableScanner(dir);
+    const { logger, records } = captureLogger();
+    const store = await open(dir, { rescanIntervalMs: 100, scanner: hangable.scanner, logger });
+    hangable.hang(true);
+    void store.reload();
+    hangable.hang(false);
+    writeFileSync(join(dir, 'b.pem'), pkcs8(b));
+    // Given up after SCAN_TIMEOUT_INTERVALS intervals (1 s here); the next scan sees b.
+    await waitFor(() => kidsOrNone(store).includes('b'), 'a scan after the hung one', 20 * SCAN_TIMEOUT_INTERVALS * 100);
+    expect(store.stats.failures).toBeGreaterThanOrEqual(1);
+    expect(records()).toContainEqual(expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^keys directory scan did not finish/) }));
+    hangable.release();
+  });
+
+  it('reports the set stale after STALE_AFTER_INTERVALS intervals without a completed scan, and fresh again after one', async () => {
+    const dir = dirWith({ 'a.pem': pkcs8(a) });
+    const hangable = hangableScanner(dir);
+    const { logger, records } = captureLogger();
+    const store = await open(dir, { rescanIntervalMs: 100, scanner: hangable.scanner, logger });
+    expect(store.staleness()).toBeUndefined();
+    hangable.hang(true);
+    await waitFor(() => store.staleness() !== undefined, 'staleness', 20 * STALE_AFTER_INTERVALS * 100);
+    expect(store.stats.stale).toMatch(/^keys: no scan of .* completed for \d+ s \(limit 3 s\); the published key set may be stale$/);
+    // The last good set keeps serving meanwhile.
+    expect(kids(store)).toEqual(['a']);
+    await waitFor(() => records().some((record) => record.msg === 'key set is stale'), 'the stale log line');
+    hangable.hang(false);
+    hangable.release();
+    await waitFor(() => store.staleness() === undefined, 'a completed scan', 20_000);
+    expect(store.stats.stale).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, generatePrimeSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jwksFindings, rsaModulusBits } from '../../src/rules/jwks.js';
+import { fromBase64url, toBase64url } from '../support/keys.js';
 
 type Jwk = Record<string, unknown>;
 
@@ -73,6 +74,25 @@ describe('jwksFindings', () => {
 
   it('refuses a key type other than RSA', () => {
     expect(rulesOf({ keys: [{ ...key2048, kty: 'EC' }] })).toEqual(['rfc7518.kty-rsa']);
+  });
+
+  it('refuses an RSA key with e = 1 (a forgeable key) by the SP 800-56B rule: verify flags it on any deployment', () => {
+    const [found, ...rest] = jwksFindings({ keys: [{ ...key2048, e: 'AQ' }] });
+    expect(rest).toEqual([]);
+    expect(found).toMatchObject({ rule: 'sp800-56b.rsa-exponent', member: 'keys[0].e', message: expect.stringContaining('is 1 (kid "a")') });
+  });
+
+  it('refuses a modulus that is even, and one that is prime', () => {
+    const n = fromBase64url(key2048.n as string);
+    expect(rulesOf({ keys: [{ ...key2048, n: toBase64url(n ^ 1n) }] })).toEqual(['sp800-56b.rsa-modulus']);
+    expect(rulesOf({ keys: [{ ...key2048, n: toBase64url(generatePrimeSync(2048, { bigint: true })) }] })).toEqual(['sp800-56b.rsa-modulus']);
+  });
+
+  it('refuses a kid with control characters, quoting it escaped in every finding', () => {
+    const findings = jwksFindings({ keys: [{ ...key2048, kid: 'a\u001b[31m', use: 'enc' }] });
+    expect(findings.map((found) => found.rule)).toEqual(['rfc7517.kid-printable', 'rfc7517.use-sig']);
+    for (const found of findings) expect(found.message).not.toContain('\u001b');
+    expect(findings[1]?.message).toContain('(kid "a\\u001b[31m")');
   });
 
   it('refuses every private member, one finding each', () => {

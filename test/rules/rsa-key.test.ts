@@ -1,0 +1,127 @@
+import { generatePrimeSync } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { perfectPowerExponent, smallOddFactor, SMALL_ODD_PRIMES } from '../../src/rules/integers.js';
+import { primeTestSync, RSA_KEY_RULES, rsaKeyFindings, withPrimeTestOffThread } from '../../src/rules/rsa-key.js';
+import { rsaKey, rsaNumbers, toBase64url } from '../support/keys.js';
+
+let n: bigint;
+let p: bigint;
+let q: bigint;
+
+beforeAll(() => {
+  ({ n, p, q } = rsaNumbers(rsaKey()));
+});
+
+const at = (member: string): string => member;
+/** The findings of `n` and `e`, with the primality test answering `prime` (default: the real test). */
+const findingsOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) => rsaKeyFindings({ n: toBase64url(modulus), e: toBase64url(e) }, at, ' (kid "k")', isPrime);
+const rulesOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) => findingsOf(modulus, e, isPrime).map((found) => found.rule);
+/** An odd number of exactly `bits` bits with no factor below 752 and no structure: a stand-in modulus. */
+const roughOdd = (bits: number): bigint => {
+  let candidate = (1n << BigInt(bits - 1)) | (p << 64n) | 1n;
+  candidate &= (1n << BigInt(bits)) - 1n;
+  candidate |= (1n << BigInt(bits - 1)) | 1n;
+  while (smallOddFactor(candidate) !== undefined) candidate += 2n;
+  return candidate;
+};
+
+describe('the RSA key rules', () => {
+  it('accept a real 2048-bit key with e = 65537', () => {
+    expect(findingsOf(n, 65537n)).toEqual([]);
+  });
+
+  it.each([
+    ['1', 1n, 'is 1'],
+    ['2', 2n, 'is 2, an even number'],
+    ['3', 3n, 'is 3'],
+    ['4', 4n, 'is 4, an even number'],
+    ['65535', 65535n, 'is 65535'],
+    ['65538', 65538n, 'is 65538, an even number'],
+    ['2^256 + 1', (1n << 256n) + 1n, 'is a 257-bit integer'],
+    ['2^2399 + 1', (1n << 2399n) + 1n, 'is a 2400-bit integer'],
+  ])('refuse e = %s by the SP 800-56B exponent rule', (_name, e, what) => {
+    const [found, ...rest] = findingsOf(n, e);
+    expect(rest).toEqual([]);
+    expect(found).toEqual({ rule: RSA_KEY_RULES.exponent.id, member: 'e', message: `${what} (kid "k"); must be an odd integer with 65537 ≤ e < 2^256` });
+  });
+
+  it('accept the exponents at the edges of the range: 65537 and 2^256 - 1', () => {
+    expect(rulesOf(n, 65537n)).toEqual([]);
+    expect(rulesOf(n, (1n << 256n) - 1n)).toEqual([]);
+  });
+
+  it('refuse a missing or non-base64url e', () => {
+    expect(rsaKeyFindings({ n: toBase64url(n) }, at, '')[0]?.message).toMatch(/^is missing;/);
+    expect(rsaKeyFindings({ n: toBase64url(n), e: 'AQ+B' }, at, '')[0]?.message).toMatch(/^is not a base64url integer;/);
+  });
+
+  it('refuse a modulus outside 2048 to 16384 bits by the size rule, without examining it', () => {
+    let asked = false;
+    const spy = (): boolean => {
+      asked = true;
+      return false;
+    };
+    expect(findingsOf(roughOdd(2047), 65537n, spy)).toEqual([
+      { rule: RSA_KEY_RULES.size.id, member: 'n', message: 'is a 2047-bit modulus (kid "k"); at least 2048 bits are required' },
+    ]);
+    expect(findingsOf(roughOdd(16385), 65537n, spy)).toEqual([
+      { rule: RSA_KEY_RULES.size.id, member: 'n', message: 'is a 16385-bit modulus (kid "k"); at most 16384 bits are allowed' },
+    ]);
+    expect(asked).toBe(false);
+    expect(rulesOf(roughOdd(16384), 65537n, () => false)).toEqual([]);
+    expect(rsaKeyFindings({ n: 'not base64!', e: 'AQAB' }, at, '')[0]).toMatchObject({ rule: RSA_KEY_RULES.size.id, message: 'is not a base64url modulus' });
+  });
+
+  it.each([
+    ['even', () => n ^ 1n, 'is even'],
+    ['3 × m', () => 3n * ((n / 3n) | 1n), 'is divisible by 3'],
+    ['751 × a prime (751: the largest small prime OpenSSL checks)', () => 751n * generatePrimeSync(2040, { bigint: true }), 'is divisible by 751'],
+    ['p²', () => p * p, 'is a perfect power (an integer to the power 2)'],
+    ['(pq)²', () => (p * q) ** 2n, 'is a perfect power (an integer to the power 2)'],
+    ['a cube', () => generatePrimeSync(700, { bigint: true }) ** 3n, 'is a perfect power (an integer to the power 3)'],
+  ])('refuse a modulus that is %s', (_name, modulus, what) => {
+    const [found, ...rest] = findingsOf(modulus(), 65537n);
+    expect(rest).toEqual([]);
+    expect(found).toMatchObject({ rule: RSA_KEY_RULES.modulus.id, member: 'n', message: expect.stringMatching(new RegExp(`^${what.replace(/[()]/g, '\\$&')} \\(kid "k"\\); `)) });
+  });
+
+  it('accept a product with 757, the smallest prime above the bound', () => {
+    expect(rulesOf(757n * p * q, 65537n)).toEqual([]);
+  });
+
+  it('refuse a prime modulus, whose private exponent anyone can compute', () => {
+    const prime = generatePrimeSync(2048, { bigint: true });
+    expect(findingsOf(prime, 65537n)).toEqual([
+      { rule: RSA_KEY_RULES.modulus.id, member: 'n', message: 'is a prime (kid "k"); anyone can compute the private exponent of a prime modulus' },
+    ]);
+  });
+
+  it('run the primality test off the event loop with the same result', async () => {
+    const prime = generatePrimeSync(2048, { bigint: true });
+    const offThread = (modulus: bigint) => withPrimeTestOffThread((isPrime) => findingsOf(modulus, 65537n, isPrime));
+    expect(await offThread(prime)).toEqual(findingsOf(prime, 65537n));
+    expect(await offThread(n)).toEqual([]);
+    // A key refused before the primality test never reaches it.
+    expect(await offThread(n ^ 1n)).toEqual(findingsOf(n ^ 1n, 65537n));
+  });
+});
+
+describe('integer helpers', () => {
+  it('SMALL_ODD_PRIMES are the odd primes 3 to 751, as OpenSSL multiplies them', () => {
+    expect(SMALL_ODD_PRIMES[0]).toBe(3);
+    expect(SMALL_ODD_PRIMES.at(-1)).toBe(751);
+    expect(SMALL_ODD_PRIMES).toHaveLength(132);
+  });
+
+  it('perfectPowerExponent finds r^k for prime and composite k, and nothing in a product of distinct primes', () => {
+    expect(perfectPowerExponent(p * q)).toBeUndefined();
+    expect(perfectPowerExponent(p ** 2n)).toBe(2);
+    expect(perfectPowerExponent(757n ** 200n)).toBe(2);
+    expect(perfectPowerExponent(757n ** 211n)).toBe(211);
+    // Roots just below and above where the floating-point estimate hands over to Newton's iteration.
+    for (const root of [(1n << 39n) - 7n, (1n << 40n) + 15n, (1n << 41n) + 3n]) {
+      expect(perfectPowerExponent(root ** 53n, 2)).toBe(53);
+      expect(perfectPowerExponent(root ** 53n + 2n, 2)).toBeUndefined();
+    }
+  });
+});

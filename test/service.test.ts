@@ -1,0 +1,48 @@
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { KeysDirError } from '../src/errors.js';
+import { prepareService } from '../src/service.js';
+import { captureLogger, TempDirs } from './keys/helpers.js';
+
+const temp = new TempDirs();
+afterAll(() => temp.cleanup());
+
+const config = loadConfig({ ISSUER: 'https://auth.example.com', LOG_LEVEL: 'silent' });
+
+describe('the development key (KEYS_DIR unset)', () => {
+  it('is generated on the first start only, which logs it once naming the directory', async () => {
+    const devKeysDir = join(temp.make(), '.dev-keys');
+    const first = captureLogger();
+    const prepared = await prepareService(config, { devKeysDir, logger: first.logger });
+    prepared.close();
+    const generated = first.records().filter((record) => String(record.msg).startsWith('KEYS_DIR is not set: generated a development key'));
+    expect(generated).toEqual([expect.objectContaining({ level: 'warn', dir: devKeysDir, kid: expect.stringMatching(/^dev-/) })]);
+    expect(readdirSync(devKeysDir)).toHaveLength(1);
+
+    const second = captureLogger();
+    (await prepareService(config, { devKeysDir, logger: second.logger })).close();
+    expect(second.records().filter((record) => String(record.msg).includes('generated a development key'))).toEqual([]);
+    expect(readdirSync(devKeysDir)).toHaveLength(1);
+  });
+
+  it.each([
+    ['under a regular file', () => {
+      const file = join(temp.make(), 'file');
+      writeFileSync(file, '');
+      return join(file, '.dev-keys');
+    }],
+    ['on a filesystem that refuses it', () => '/sys/.dev-keys'],
+  ])('that cannot be created (%s) stops the boot with one line naming KEYS_DIR and the directory', async (_name, dir) => {
+    const devKeysDir = dir();
+    const failure = await prepareService(config, { devKeysDir }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(KeysDirError);
+    const message = (failure as Error).message;
+    expect(message).not.toContain('\n');
+    expect(message).toMatch(new RegExp(`^KEYS_DIR is not set, and the development key directory ${devKeysDir} cannot be used: .+\\. Set KEYS_DIR to the directory of the signing keys$`));
+  });
+});
