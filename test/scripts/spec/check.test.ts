@@ -115,9 +115,10 @@ describe('acknowledging a break', () => {
     expect(report).not.toContain(JWKS_URI_BREAK);
   }, CHECK_TIMEOUT);
 
-  it('lets an acknowledged break pass', async () => {
+  it('lets an acknowledged break pass, its entry pasted into the committed file', async () => {
     const project = specProject();
-    project.write('openapi.breaking-changes.yaml', `acknowledged:\n${jwksUriAcknowledgement(baseOf(project), 'intended')}\n`);
+    const committed = readFileSync(join(project.dir, 'openapi.breaking-changes.yaml'), 'utf8');
+    project.write('openapi.breaking-changes.yaml', `${committed}${jwksUriAcknowledgement(baseOf(project), 'intended')}\n`);
     project.editSpec(makeJwksUriOptional);
     expect(await checkBreakingChanges(project.dir, undefined)).toMatchObject({
       ok: true,
