@@ -7,15 +7,20 @@ import { mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync 
 import { Agent } from 'node:http';
 import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { get, type RawResponse } from '../support/http.js';
+import { eventually, get, type RawResponse } from '../support/http.js';
 import { rsaKey, tempDir } from '../support/keys.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
 import { envOf, mainContainer, readManifests } from './support.js';
 
 const JWKS = '/.well-known/jwks.json';
 const METADATA = '/.well-known/oauth-authorization-server';
-/** The bound the README states for a Secret update once the kubelet has written it: 2 s, plus slack. */
-const CONVERGENCE_MS = 3000;
+/**
+ * How long to wait for each step before failing: a ceiling for a loaded machine, not a measurement (the README's
+ * 2 s is the watcher plus KEYS_RESCAN_INTERVAL_MS; speed belongs in a benchmark, not in this test).
+ */
+const CEILING_MS = 60_000;
+/** Answers each replica must give before and after the swap, so that "no failed request" covers both. */
+const ANSWERS = 5;
 
 // The manifest's ISSUER: with the default issuer each replica would derive it from its own port.
 const { ISSUER } = envOf(mainContainer(readManifests().one('Deployment')));
@@ -78,50 +83,53 @@ describe('three replicas on one Kubernetes Secret volume', () => {
     }
   });
 
-  it(`converge within ${CONVERGENCE_MS} ms of a ..data swap, with no failed request on any replica`, async () => {
+  it('converge after a ..data swap, with no failed request on any replica', async () => {
     const [before] = await fetchAll(JWKS);
     const failures: string[] = [];
     const latest: Array<RawResponse | undefined> = replicas.map(() => undefined);
-    let requests = 0;
+    const answers = replicas.map(() => ({ before: 0, after: 0 }));
     const converged = (): boolean =>
       latest.every((response) => response !== undefined && kidsOf(response.body).includes('next')) &&
       new Set(latest.map((response) => `${response!.headers.etag} ${response!.body}`)).size === 1;
+    const waitUntil = async (check: () => boolean, what: string): Promise<void> => {
+      if (!(await eventually(check, CEILING_MS))) throw new Error(`no ${what} within ${CEILING_MS} ms: ${JSON.stringify({ answers, failures })}`);
+    };
 
-    // A bounded request loop on every replica, every 20 ms, until all agree on the new set or the deadline.
-    let deadline = Number.POSITIVE_INFINITY;
+    // A request loop on every replica, one request every 20 ms, until told to stop.
     let swapped = false;
-    const hammer = (index: number): Promise<void> =>
-      (async () => {
-        while (Date.now() < deadline && !(swapped && converged())) {
-          try {
-            const response = await get(`${replicas[index]!.url}${JWKS}`, {}, 'GET', agent);
-            requests += 1;
-            if (response.status !== 200) failures.push(`replica ${index}: ${response.status} ${response.body}`);
-            else latest[index] = response;
-          } catch (error) {
-            failures.push(`replica ${index}: ${(error as Error).message}`);
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
+    let stop = false;
+    const hammer = async (index: number): Promise<void> => {
+      while (!stop) {
+        try {
+          const response = await get(`${replicas[index]!.url}${JWKS}`, {}, 'GET', agent);
+          if (response.status !== 200) failures.push(`replica ${index}: ${response.status} ${response.body}`);
+          else latest[index] = response;
+          answers[index]![swapped ? 'after' : 'before'] += 1;
+        } catch (error) {
+          failures.push(`replica ${index}: ${(error as Error).message}`);
         }
-      })();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
     const loops = replicas.map((_, index) => hammer(index));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      await waitUntil(() => answers.every((count) => count.before >= ANSWERS), 'answers from every replica before the swap');
 
-    // The kubelet's atomic writer: new timestamped directory, ..data_tmp symlink renamed over ..data, the new
-    // top-level symlink, then the old directory removed.
-    writeVersion(secondStamp, { 'key.pem': current.pem, 'next.pem': next.pem });
-    symlinkSync(secondStamp, join(keysDir, '..data_tmp'));
-    renameSync(join(keysDir, '..data_tmp'), join(keysDir, '..data'));
-    linkTopLevel(['key.pem', 'next.pem']);
-    rmSync(join(keysDir, firstStamp), { recursive: true });
-    const swappedAt = Date.now();
-    swapped = true;
-    deadline = swappedAt + CONVERGENCE_MS;
-    await Promise.all(loops);
+      // The kubelet's atomic writer: new timestamped directory, ..data_tmp symlink renamed over ..data, the new
+      // top-level symlink, then the old directory removed.
+      writeVersion(secondStamp, { 'key.pem': current.pem, 'next.pem': next.pem });
+      symlinkSync(secondStamp, join(keysDir, '..data_tmp'));
+      renameSync(join(keysDir, '..data_tmp'), join(keysDir, '..data'));
+      linkTopLevel(['key.pem', 'next.pem']);
+      rmSync(join(keysDir, firstStamp), { recursive: true });
+      swapped = true;
+      await waitUntil(() => converged() && answers.every((count) => count.after >= ANSWERS), 'convergence on the new key set');
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+    }
 
     expect(failures).toEqual([]);
-    expect(requests).toBeGreaterThan(replicas.length * 5);
-    expect(converged()).toBe(true);
     const after = latest[0]!;
     expect(kidsOf(after.body)).toEqual(['key', 'next']);
     expect(after.headers.etag).not.toBe(before!.headers.etag);
@@ -129,7 +137,7 @@ describe('three replicas on one Kubernetes Secret volume', () => {
     const confirmed = await fetchAll(JWKS);
     expect(new Set(confirmed.map((response) => `${response.status} ${response.headers.etag} ${response.body}`)).size).toBe(1);
     expect(confirmed[0]!.body).toBe(after.body);
-  });
+  }, 3 * CEILING_MS);
 
   it('every replica is still alive and ready afterwards', async () => {
     for (const replica of replicas) {

@@ -57,8 +57,8 @@ export class TempDirs {
   }
 }
 
-/** Polls `check` until it returns true, failing after `timeoutMs` (generous: this is not a timing assertion). */
-export async function waitFor(check: () => boolean, description: string, timeoutMs = 5000): Promise<void> {
+/** Polls `check` until it returns true, failing after `timeoutMs` (by default eventually's generous ceiling). */
+export async function waitFor(check: () => boolean, description: string, timeoutMs?: number): Promise<void> {
   if (!(await eventually(check, timeoutMs))) throw new Error(`timed out waiting for ${description}`);
 }
 
