@@ -1,16 +1,20 @@
 # archera-well-known: the JWKS and OAuth authorization server metadata documents.
 #
 #   docker build -t archera-well-known:0.1.0 .
-#   docker run --rm -p 3000:3000 -p 9090:9090 -e ISSUER=https://auth.example.com \
+#   docker run --rm -p 3000:3000 -p 9090:9090 -e ISSUER=https://auth.example.com -e ADMIN_HOST=0.0.0.0 \
 #     -v "$PWD/keys:/etc/archera/keys:ro" archera-well-known:0.1.0
 #
+# (The admin listener binds 127.0.0.1 unless ADMIN_HOST says otherwise; inside a container that is unreachable
+# from outside, so publishing 9090 needs ADMIN_HOST. The Kubernetes Deployment sets it.)
+#
 # test/deploy/ checks this file against the code: the CMD against package.json's start script and the COPY
-# lines, EXPOSE and ENV against src/config.ts and the Kubernetes manifests, and it replays the build stage on a
-# copy of the build context that .dockerignore leaves.
+# lines, EXPOSE and ENV against src/config.ts and the Kubernetes manifests, the Node release against package.json
+# engines and .ci/run, and it replays the build stage on a copy of the build context that .dockerignore leaves.
 
 # --- build: dev dependencies (esbuild, tsx) and the one-file bundle -----------------------------------------
-# Pinned to an exact Node release; keep both stages on the same tag, and within package.json's engines.
-FROM node:20.20.2-bookworm-slim AS build
+# Pinned to an exact Node 24 LTS release; keep both stages on the same tag, within package.json's engines, and
+# equal to the release .ci/run tests the whole suite on.
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /build
 # The lockfile alone first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
@@ -24,7 +28,7 @@ RUN npx tsx scripts/build.ts
 # --- run: node, the bundle, and the two files the bundle reads at startup -----------------------------------
 # The same image as the build stage: it has /bin/sleep, which the Kubernetes preStop hook runs (a distroless
 # image has none).
-FROM node:20.20.2-bookworm-slim
+FROM node:24.22.3-bookworm-slim
 WORKDIR /app
 # The bundle has no runtime node_modules needs. The server finds openapi.json in the first ancestor of
 # dist/main.js that holds package.json and openapi.json (src/contract/spec.ts), so /app holds both.

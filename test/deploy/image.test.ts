@@ -9,25 +9,16 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, t
 import { join, posix, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rsaKey, keysDirWith, tempDir } from '../support/keys.js';
-import {
-  ROOT,
-  argsOf,
-  assembleRunStage,
-  assembleStage,
-  buildContext,
-  envOf,
-  hostPath,
-  ignoredByDocker,
-  mainContainer,
-  parseCopy,
-  readDockerfile,
-  readManifests,
-  runStage,
-} from './support.js';
+import { buildContext, dockerignore } from './support/build-context.js';
+import { copySpec, execForm, readDockerfile, runStage } from './support/dockerfile.js';
+import { assembleRunStage, assembleStage, hostPath } from './support/image-tree.js';
+import { envOf, mainContainer, readManifests } from './support/kubernetes.js';
+import { ROOT } from './support/paths.js';
 
 const stages = readDockerfile();
 const [build] = stages;
 const context = buildContext();
+const ignored = dockerignore();
 const cleanup: string[] = [];
 afterAll(() => {
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
@@ -37,13 +28,13 @@ describe('.dockerignore', () => {
   it.each(['.dev-keys/dev-20261128-abc.pem', 'node_modules/koa/package.json', 'dist/main.js', '.git/HEAD', 'tmp/x', 'test/contract.test.ts', 'keys/prod.pem', 'src/keys/stray.pem', 'a.key', '.env'])(
     'keeps %s out of the build context',
     (path) => {
-      expect(ignoredByDocker(path)).toBe(true);
+      expect(ignored.ignores(path)).toBe(true);
     },
   );
 
   it('sends every source the build stage COPYs, and every file under them', () => {
-    for (const { args } of build!.instructions.filter((instruction) => instruction.keyword === 'COPY')) {
-      for (const source of parseCopy(args).sources) {
+    for (const copy of build!.getCOPYs()) {
+      for (const source of copySpec(copy).sources) {
         const clean = posix.normalize(source).replace(/\/$/, '');
         expect(context.some((file) => file === clean || file.startsWith(`${clean}/`)), source).toBe(true);
         if (statSync(join(ROOT, clean)).isDirectory()) {
@@ -72,15 +63,9 @@ describe('the Dockerfile build, replayed on the context', () => {
     const runRoot = tempDir('wk-docker-run-');
     cleanup.push(buildRoot, runRoot);
     const steps: string[] = [];
-    assembleStage(
-      build!,
-      buildRoot,
-      (source, from) => {
-        expect(from).toBeUndefined();
-        // Only what the context holds: files .dockerignore leaves out do not exist for the build.
-        return { path: join(ROOT, source), filter: (path) => relative(ROOT, path) === '' || !ignoredByDocker(relative(ROOT, path).split('\\').join('/')) };
-      },
-      (command, cwd) => {
+    // Build-context sources are filtered by .dockerignore: files it leaves out do not exist for the build.
+    assembleStage(build!, buildRoot, {
+      run(command, cwd) {
         steps.push(command);
         if (/^npm ci\b/.test(command)) {
           // npm ci needs the lockfile in the stage; the dev dependencies it installs are the ones installed here.
@@ -92,7 +77,7 @@ describe('the Dockerfile build, replayed on the context', () => {
           throw new Error(`RUN ${command}: not modelled by this test; teach it the step`);
         }
       },
-    );
+    });
     expect(steps.some((step) => step.startsWith('npm ci'))).toBe(true);
     const workdir = assembleRunStage(runRoot, buildRoot);
     const app = hostPath(runRoot, workdir);
@@ -100,7 +85,7 @@ describe('the Dockerfile build, replayed on the context', () => {
     expect(existsSync(join(app, 'dist/main.js'))).toBe(true);
 
     // `node dist/main.js --check` validates configuration, openapi.json and keys: the image's contents suffice.
-    const argv = JSON.parse(argsOf(runStage(stages), 'CMD')[0] ?? '[]') as string[];
+    const argv = execForm(runStage(stages).getCMDs().at(-1));
     const { ISSUER } = envOf(mainContainer(readManifests().one('Deployment')));
     const keysDir = keysDirWith({ image: rsaKey() });
     cleanup.push(keysDir);

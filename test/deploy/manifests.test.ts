@@ -5,6 +5,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check.js';
 import { loadConfig, SETTINGS } from '../../src/config.js';
@@ -12,22 +13,22 @@ import type { RunningService } from '../../src/service.js';
 import { get } from '../support/http.js';
 import { keysDirWith, rsaKey, tempDir } from '../support/keys.js';
 import { startTestService } from '../support/service.js';
+import { argsOf, copySpec, envOfStage, execForm, fromOf, readDockerfile, runStage, workdirOf } from './support/dockerfile.js';
+import { assembleRunStage, hostPath } from './support/image-tree.js';
 import {
   KUBE_DIR,
   ROOT,
-  argsOf,
-  assembleRunStage,
+  admits,
   bytesOf,
+  containerPort,
   envOf,
-  envOfStage,
-  hostPath,
   mainContainer,
-  readDockerfile,
   readManifests,
   readYaml,
-  runStage,
-  workdirOf,
-} from './support.js';
+  schemaProblems,
+  selects,
+  type Source,
+} from './support/kubernetes.js';
 
 const manifests = readManifests();
 const deployment = manifests.one('Deployment', 'archera-well-known');
@@ -42,8 +43,7 @@ const mountOf = (predicate: (volume: Record<string, any>) => boolean): Record<st
 };
 const secretMount = mountOf((volume) => volume.secret !== undefined);
 const configMapMount = mountOf((volume) => volume.configMap !== undefined);
-const containerPort = (name: string | number): Record<string, any> | undefined =>
-  (container.ports as Array<Record<string, any>>).find((port) => port.name === name || port.containerPort === name);
+const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
 
 const stages = readDockerfile();
 const image = runStage(stages);
@@ -73,6 +73,7 @@ beforeAll(async () => {
     PORT: '0',
     ADMIN_PORT: '0',
     HOST: '127.0.0.1',
+    ADMIN_HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     KEYS_DIR: keysDir,
     METADATA_FILE: metadataFile,
@@ -99,24 +100,39 @@ function configMapFile(): string {
 }
 
 describe('manifest files', () => {
+  const files = ['kustomization.yaml', 'deployment.yaml', 'service.yaml', 'pdb.yaml', 'hpa.yaml', 'networkpolicy.yaml', 'keys-secret.example.yaml'];
+
   it('every YAML file under deploy/kubernetes parses (as kubectl parses it: YAML 1.1)', () => {
-    const files = ['kustomization.yaml', 'deployment.yaml', 'service.yaml', 'pdb.yaml', 'hpa.yaml', 'keys-secret.example.yaml'];
     for (const file of files) expect(readYaml(join(KUBE_DIR, file)).length, file).toBeGreaterThan(0);
     expect(manifests.resources.map((resource) => resource.kind).sort()).toEqual([
       'Deployment',
       'HorizontalPodAutoscaler',
+      'NetworkPolicy',
       'PodDisruptionBudget',
       'Service',
     ]);
   });
 
-  it('the Service, PDB and HPA select the Deployment and the Deployment selects its own pods', () => {
-    const podLabels = deployment.spec.template.metadata.labels as Record<string, string>;
-    const selects = (selector: Record<string, string>): boolean =>
-      Object.keys(selector).length > 0 && Object.entries(selector).every(([key, value]) => podLabels[key] === value);
-    expect(selects(deployment.spec.selector.matchLabels)).toBe(true);
-    expect(selects(manifests.one('Service').spec.selector)).toBe(true);
-    expect(selects(manifests.one('PodDisruptionBudget').spec.selector.matchLabels)).toBe(true);
+  it('every object, the example Secret included, is valid against the Kubernetes API schema of its kind', async () => {
+    const objects = files.filter((file) => file !== 'kustomization.yaml').flatMap((file) => readYaml(join(KUBE_DIR, file)));
+    expect(objects.length).toBe(manifests.resources.length + 1);
+    for (const object of objects) expect(await schemaProblems(object), `${object.kind} ${object.metadata?.name}`).toEqual([]);
+  });
+
+  it('the schema check finds what kubectl would refuse', async () => {
+    const broken = structuredClone(deployment);
+    broken.spec.replicas = '2';
+    delete broken.spec.selector;
+    expect(await schemaProblems(broken)).toEqual(['Deployment /spec: must have required property selector', 'Deployment /spec/replicas: must be integer']);
+    expect(await schemaProblems({ apiVersion: 'apps/v1', kind: 'Deployments' })).toEqual(['apps/v1 Deployments: no such Kubernetes API kind']);
+  });
+
+  it('the Service, PDB, HPA and NetworkPolicy select the Deployment and the Deployment selects its own pods', () => {
+    const selectsPods = (selector: Record<string, any>): boolean => Object.keys(selector.matchLabels ?? {}).length > 0 && selects(selector, podLabels);
+    expect(selectsPods(deployment.spec.selector)).toBe(true);
+    expect(selectsPods({ matchLabels: manifests.one('Service').spec.selector })).toBe(true);
+    expect(selectsPods(manifests.one('PodDisruptionBudget').spec.selector)).toBe(true);
+    expect(selectsPods(manifests.one('NetworkPolicy').spec.podSelector)).toBe(true);
     const target = manifests.one('HorizontalPodAutoscaler').spec.scaleTargetRef;
     expect(target).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name });
   });
@@ -168,7 +184,7 @@ describe('probes', () => {
     const { httpGet } = container[probe] as { httpGet: { path: string; port: string | number } };
     expect(httpGet.path).toBe(path);
     expect(httpGet.port).toBe('admin');
-    expect(containerPort(httpGet.port)?.containerPort).toBe(Number(env.ADMIN_PORT));
+    expect(containerPort(container, httpGet.port)?.containerPort).toBe(Number(env.ADMIN_PORT));
     expect(loadConfig(env).adminPort).toBe(Number(env.ADMIN_PORT));
   });
 
@@ -186,12 +202,65 @@ describe('probes', () => {
     expect(metrics.body).toMatch(/^# HELP /m);
   });
 
+  it('sets ADMIN_HOST to every interface: the kubelet and the scraper connect to the pod IP, not its loopback', () => {
+    expect(['0.0.0.0', '::']).toContain(env.ADMIN_HOST);
+    expect(loadConfig(env).adminHost).toBe(env.ADMIN_HOST);
+  });
+
   it('the Service sends port 80 to the container port named http, which is PORT', () => {
     const [port, ...others] = manifests.one('Service').spec.ports as Array<Record<string, any>>;
     expect(others).toEqual([]);
     expect(port).toMatchObject({ name: 'http', port: 80, targetPort: 'http' });
-    expect(containerPort('http')?.containerPort).toBe(Number(env.PORT));
+    expect(containerPort(container, 'http')?.containerPort).toBe(Number(env.PORT));
     expect(loadConfig(env).port).toBe(Number(env.PORT));
+  });
+});
+
+describe('NetworkPolicy', () => {
+  const policy = manifests.one('NetworkPolicy');
+  const rules = policy.spec.ingress as Array<Record<string, any>>;
+  const publicPort = Number(env.PORT);
+  const adminPort = Number(env.ADMIN_PORT);
+  const numberOf = (port: string | number): number | undefined => (typeof port === 'number' ? port : containerPort(container, port)?.containerPort);
+  const reach = (source: Source, port: number): boolean => admits(policy, podLabels, container, source, port);
+
+  // The scraper the policy names: the peers of the rules that open the admin port.
+  const scraperPeers = rules.filter((rule) => (rule.ports ?? []).some((port: Record<string, any>) => numberOf(port.port) === adminPort)).flatMap((rule) => rule.from ?? []);
+  const scraper: Source = { pod: scraperPeers[0]?.podSelector?.matchLabels ?? {}, namespace: scraperPeers[0]?.namespaceSelector?.matchLabels ?? {}, sameNamespace: false };
+  const neighbour: Source = { pod: { 'app.kubernetes.io/name': 'some-app' }, namespace: { 'kubernetes.io/metadata.name': 'default' }, sameNamespace: true };
+  const elsewhere: Source = { pod: {}, namespace: {}, sameNamespace: false };
+  const sources: Source[] = [scraper, neighbour, elsewhere, { address: '203.0.113.7' }, { address: '2001:db8::7' }];
+
+  it('covers exactly PORT and ADMIN_PORT: the container ports, the code defaults, the Service target and the probe port', () => {
+    const ports = rules.flatMap((rule) => (rule.ports ?? []).map((port: Record<string, any>) => numberOf(port.port)));
+    expect(ports.sort()).toEqual([publicPort, adminPort].sort());
+    const defaults = loadConfig({});
+    expect([publicPort, adminPort]).toEqual([defaults.port, defaults.adminPort]);
+    expect(numberOf(manifests.one('Service').spec.ports[0].targetPort)).toBe(publicPort);
+    expect(numberOf(container.readinessProbe.httpGet.port)).toBe(adminPort);
+    expect(Number(deployment.spec.template.metadata.annotations['prometheus.io/port'])).toBe(adminPort);
+  });
+
+  it('opens the public port to every source: pods anywhere, addresses outside the cluster', () => {
+    for (const source of sources) expect(reach(source, publicPort), JSON.stringify(source)).toBe(true);
+  });
+
+  it('admits the admin port only from the scraper it names: a pod with its labels in its namespace', () => {
+    // One peer naming both a namespace and pod labels, by the label Kubernetes sets on every namespace.
+    expect(scraperPeers).toHaveLength(1);
+    expect(Object.keys(scraperPeers[0].namespaceSelector.matchLabels)).toEqual(['kubernetes.io/metadata.name']);
+    expect(Object.keys(scraperPeers[0].podSelector.matchLabels).length).toBeGreaterThan(0);
+    expect(reach(scraper, adminPort)).toBe(true);
+    expect(reach(neighbour, adminPort)).toBe(false);
+    expect(reach({ ...scraper, pod: { 'app.kubernetes.io/name': 'grafana' } }, adminPort)).toBe(false);
+    expect(reach({ ...neighbour, pod: scraper.pod }, adminPort)).toBe(false);
+    expect(reach({ address: '203.0.113.7' }, adminPort)).toBe(false);
+  });
+
+  it('admits nothing on any other port', () => {
+    for (const port of [22, 80, 8080, 9100, publicPort + 1, adminPort + 1]) {
+      for (const source of sources) expect(reach(source, port), `${port} ${JSON.stringify(source)}`).toBe(false);
+    }
   });
 });
 
@@ -273,7 +342,7 @@ describe('pod runtime conditions', () => {
     const command = container.lifecycle?.preStop?.exec?.command as string[] | undefined;
     if (command === undefined) return;
     expect(command[0]).toBe('/bin/sleep');
-    expect(image.image).toMatch(/^node:[\d.]+-(bookworm|bullseye)-slim$/);
+    expect(fromOf(image).getImage()).toMatch(/^node:[\d.]+-(bookworm|bullseye)-slim$/);
   });
 
   it('runs non-root, read-only, without privilege escalation or capabilities, under RuntimeDefault seccomp', () => {
@@ -313,29 +382,35 @@ describe('Dockerfile', () => {
   it('is multi-stage: npm ci and scripts/build.ts in a build stage, the run stage copies only from it', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const build = stages.find((stage) => argsOf(stage, 'RUN').some((run) => run.includes('scripts/build.ts')));
-    expect(build?.name).toBeDefined();
+    const buildName = build === undefined ? null : fromOf(build).getBuildStage();
+    expect(buildName).not.toBeNull();
     expect(argsOf(build!, 'RUN').some((run) => /^npm ci\b/.test(run))).toBe(true);
     expect(argsOf(image, 'RUN')).toEqual([]);
-    expect(argsOf(image, 'COPY').some((copy) => copy.includes(`--from=${build!.name}`))).toBe(true);
-    expect(argsOf(image, 'COPY').join(' ')).not.toMatch(/node_modules/);
+    expect(image.getCOPYs().some((copy) => copySpec(copy).from === buildName)).toBe(true);
+    expect(image.getCOPYs().flatMap((copy) => copySpec(copy).sources).join(' ')).not.toMatch(/node_modules/);
     // Owned by root: the runtime user cannot rewrite the application.
-    expect(argsOf(image, 'COPY').join(' ')).not.toMatch(/--chown/);
+    expect(image.getCOPYs().flatMap((copy) => copy.getFlags().map((flag) => flag.getName()))).not.toContain('chown');
   });
 
-  it('pins every stage to the same exact official Node 20 release, one that package.json engines allows', () => {
-    const versions = stages.map((stage) => /^node:(\d+)\.(\d+)\.(\d+)-[a-z0-9-]+$/.exec(stage.image));
-    for (const [i, match] of versions.entries()) expect(match, stages[i]!.image).not.toBeNull();
-    const [major, minor] = versions[0]!.slice(1).map(Number) as [number, number];
-    expect(major).toBe(20);
-    expect(new Set(stages.map((stage) => stage.image)).size).toBe(1);
-    const [, engineMajor, engineMinor] = /^>=(\d+)\.(\d+)/.exec(pkg.engines.node) ?? [];
-    expect(major * 1000 + minor).toBeGreaterThanOrEqual(Number(engineMajor) * 1000 + Number(engineMinor));
+  it('pins every stage to the same exact Node 24 LTS release: the one CI tests, within package.json engines', () => {
+    const images = stages.map((stage) => fromOf(stage).getImage() ?? '');
+    const versions = images.map((image) => /^node:(\d+\.\d+\.\d+)-bookworm-slim$/.exec(image)?.[1]);
+    for (const [i, version] of versions.entries()) expect(version, images[i]).toBeDefined();
+    expect(new Set(versions).size).toBe(1);
+    const version = versions[0]!;
+    expect(semver.major(version)).toBe(24);
+    expect(semver.satisfies(version, pkg.engines.node)).toBe(true);
+    // .ci/run runs the whole suite a second time on this exact release.
+    expect(/^NODE24=(\d+\.\d+\.\d+)$/m.exec(readFileSync(join(ROOT, '.ci/run'), 'utf8'))?.[1]).toBe(version);
+  });
+
+  it('package.json engines admits the Node running this suite', () => {
+    expect(semver.satisfies(process.version, pkg.engines.node)).toBe(true);
   });
 
   it('CMD is the exec form of package.json\'s start script, and its file is in the image after the build', () => {
-    const [cmd] = argsOf(image, 'CMD');
-    const argv = JSON.parse(cmd ?? 'null') as string[];
-    expect(Array.isArray(argv)).toBe(true);
+    // The last CMD is the one Docker runs; execForm throws on the shell form.
+    const argv = execForm(image.getCMDs().at(-1));
     expect(argv.join(' ')).toBe(pkg.scripts.start);
     expect(argv[0]).toBe('node');
     // Nothing of ours wraps it (the base image's docker-entrypoint.sh execs the CMD).

@@ -13,23 +13,10 @@ import { join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../support/http.js';
 import { rsaKey, tempDir } from '../support/keys.js';
-import {
-  KUBE_DIR,
-  argsOf,
-  assembleRunStage,
-  bytesOf,
-  envOf,
-  envOfStage,
-  hostPath,
-  mainContainer,
-  makeReadOnly,
-  readDockerfile,
-  readManifests,
-  runStage,
-  snapshot,
-  spawnLogged,
-  type NodeProcess,
-} from './support.js';
+import { spawnLogged, type NodeProcess } from '../support/process.js';
+import { envOfStage, execForm, readDockerfile, runStage } from './support/dockerfile.js';
+import { assembleRunStage, hostPath, makeReadOnly, snapshot } from './support/image-tree.js';
+import { KUBE_DIR, bytesOf, envOf, mainContainer, readManifests } from './support/kubernetes.js';
 
 const hasSetpriv = ((): boolean => {
   try {
@@ -87,7 +74,7 @@ let adminUrl: string;
 
 /** `node <CMD…>` as the pod user from WORKDIR, with exactly the image ENV and the manifest env on top. */
 function startAsPodUser(env: Record<string, string>): NodeProcess {
-  const argv = JSON.parse(argsOf(image, 'CMD')[0] ?? '[]') as string[];
+  const argv = execForm(image.getCMDs().at(-1));
   expect(argv[0]).toBe('node');
   return spawnLogged('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, `--groups=${fsGroup}`, process.execPath, ...argv.slice(1)], {
     cwd: hostPath(root, workdir),
@@ -99,7 +86,7 @@ function startAsPodUser(env: Record<string, string>): NodeProcess {
 function podEnv(): Record<string, string> {
   const env: Record<string, string> = { ...imageEnv, ...manifestEnv };
   for (const name of ['KEYS_DIR', 'METADATA_FILE']) if (env[name] !== undefined) env[name] = hostPath(root, env[name]!);
-  return { ...env, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  return { ...env, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', LOG_LEVEL: 'info' };
 }
 
 beforeAll(() => {
