@@ -19,7 +19,10 @@ const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const MEMBER = 'registration_endpoint';
 const ISSUER = 'https://auth.example.com';
-/** A ceiling for the whole drill on a loaded machine (it takes ~15 s on an idle one), not an expectation. */
+/**
+ * A ceiling for the whole drill, not an expectation: it took 30-60 s with two CPU-bound processes beside the
+ * suite on a 2-core machine, more than vitest's per-test timeout, hence one beforeAll with its own ceiling.
+ */
 const DRILL_CEILING_MS = 300_000;
 
 /** What a boot of the copy's server from source gave: the served metadata, or the boot failure's stderr. */
