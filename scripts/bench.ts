@@ -184,7 +184,7 @@ function newestMtime(dir: string): number {
 
 function ensureBuild(options: Options): void {
   const isDefaultEntry = options.entry === join(ROOT, 'dist/main.js');
-  let stale = false;
+  let stale: boolean;
   try {
     const built = statSync(options.entry).mtimeMs;
     stale = isDefaultEntry && Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package-lock.json')).mtimeMs) > built;

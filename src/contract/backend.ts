@@ -4,7 +4,6 @@
  * given derived operation ids where the document has none.
  */
 import { OpenAPIBackend, type Document } from 'openapi-backend';
-import type { Ajv } from 'ajv';
 import { SpecError } from '../errors.js';
 import { AJV_OPTIONS, createAjv } from './ajv.js';
 import { assertOpenApi31 } from './definition.js';
@@ -35,7 +34,7 @@ export async function createBackend(document: OpenApiDocument): Promise<Backend>
     // openapi-backend defaults Ajv to non-strict; ours must reach every validator it compiles.
     ajvOpts: AJV_OPTIONS,
     // openapi-backend hands over a draft-07 Ajv; the 2020 instance shares its core API.
-    customizeAjv: (_original, options) => createAjv(options) as unknown as Ajv,
+    customizeAjv: (_original, options) => createAjv(options),
   });
   try {
     await backend.init();

@@ -43,7 +43,9 @@ export const SERVER_LIMITS: ServerLimits = Object.freeze({
   maxHeaderSize: 16 * 1024,
 });
 
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
+/** A request listener; Koa's `app.callback()` returns a promise it settles itself, which nothing here awaits. */
+type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
+type Handle = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** How to build one listener. */
 export interface LimitedServerOptions {
@@ -75,7 +77,7 @@ type ClosingSocket = Socket & { [CLOSING]?: true };
  *   drain), requests pipelined after it are not processed (RFC 9112 §9.6): they would be logged and counted but
  *   never sent.
  */
-function closingConnections(listener: RequestListener): RequestListener {
+function closingConnections(listener: RequestListener): Handle {
   return (req, res) => {
     const socket = req.socket as ClosingSocket;
     if (socket[CLOSING] === true) return;

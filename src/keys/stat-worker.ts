@@ -100,7 +100,7 @@ export class StatWorker {
   /** Stops the worker; a request it has not answered is answered through the thread pool. */
   close(): void {
     const pending = this.#replace();
-    if (pending !== undefined) void lstatAsync(pending.paths).then(pending.resolve);
+    if (pending !== undefined) void lstatAsync(pending.paths).then((stats) => pending.resolve(stats));
   }
 
   #start(): Worker {

@@ -55,7 +55,7 @@ async function readBounded(response: Response): Promise<Pick<Exchange, 'body' | 
     await response.body.cancel();
     return { body: '', bodyBytes: 0, oversized: true };
   }
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let bytes = 0;
   for (;;) {

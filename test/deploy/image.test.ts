@@ -5,7 +5,7 @@
  * COPY --from lines, and the result boots from WORKDIR with no node_modules.
  */
 import { execSync, execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, type Dirent } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join, posix, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rsaKey, keysDirWith, tempDir } from '../support/keys.js';
@@ -39,7 +39,7 @@ describe('.dockerignore', () => {
         expect(context.some((file) => file === clean || file.startsWith(`${clean}/`)), source).toBe(true);
         if (statSync(join(ROOT, clean)).isDirectory()) {
           // A directory: every file under it in the work tree (key material aside) reaches the context.
-          const onDisk = (readdirSync(join(ROOT, clean), { recursive: true, withFileTypes: true }) as Dirent[])
+          const onDisk = readdirSync(join(ROOT, clean), { recursive: true, withFileTypes: true })
             .filter((entry) => entry.isFile())
             .map((entry) => relative(ROOT, join(entry.parentPath, entry.name)).split('\\').join('/'))
             .filter((file) => !/\.(pem|key)$/.test(file));
@@ -58,7 +58,7 @@ describe('.dockerignore', () => {
 });
 
 describe('the Dockerfile build, replayed on the context', () => {
-  it('builds dist/ in the build stage and the run stage boots from it with no node_modules', async () => {
+  it('builds dist/ in the build stage and the run stage boots from it with no node_modules', () => {
     const buildRoot = tempDir('wk-docker-build-');
     const runRoot = tempDir('wk-docker-run-');
     cleanup.push(buildRoot, runRoot);

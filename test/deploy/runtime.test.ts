@@ -85,7 +85,7 @@ function startAsPodUser(env: Record<string, string>): NodeProcess {
 /** The pod's env with its paths moved under the fake root and local ports. */
 function podEnv(): Record<string, string> {
   const env: Record<string, string> = { ...imageEnv, ...manifestEnv };
-  for (const name of ['KEYS_DIR', 'METADATA_FILE']) if (env[name] !== undefined) env[name] = hostPath(root, env[name]!);
+  for (const name of ['KEYS_DIR', 'METADATA_FILE']) if (env[name] !== undefined) env[name] = hostPath(root, env[name]);
   return { ...env, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', LOG_LEVEL: 'info' };
 }
 

@@ -75,7 +75,8 @@ describe('readiness beyond the documents', () => {
 
   it('answers 503 with the reason while the key set is stale', async () => {
     const app = createAdminApp(service.documents, service.metrics, { draining: false }, [() => 'keys: no scan of /keys completed for 40 s']);
-    const server = createServer(app.callback());
+    const callback = app.callback();
+    const server = createServer((req, res) => void callback(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const response = await get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);

@@ -39,7 +39,7 @@ describe('request log', () => {
     expect(typeof matching[0]?.durationMs).toBe('number');
   });
 
-  it('logs key reloads and never key material', async () => {
+  it('logs key reloads and never key material', () => {
     expect(capture.records().some((line) => line.msg === 'keys published')).toBe(true);
     expect(capture.records().some((line) => line.msg === 'document published')).toBe(true);
     const jwk = key.privateKey.export({ format: 'jwk' });

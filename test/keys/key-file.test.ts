@@ -197,7 +197,7 @@ describe('kidFromFileName', () => {
     ['key.v2.json', 'key.v2'],
     ['tls.key', 'tls'],
     ['signing', 'signing'],
-  ])('%s → %s', async (file, kid) => {
+  ])('%s → %s', (file, kid) => {
     expect(kidFromFileName(file)).toBe(kid);
   });
 });

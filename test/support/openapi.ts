@@ -18,7 +18,7 @@ export const openapi = JSON.parse(readFileSync(new URL('../../openapi.json', imp
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats(ajv);
-ajv.addSchema(openapi as unknown as Json, 'openapi.json');
+ajv.addSchema(openapi, 'openapi.json');
 
 const pointer = (...parts: string[]): string => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
@@ -34,7 +34,7 @@ export function operationsOf(): Array<{ path: string; method: string }> {
 export function contractErrors(path: string, method: string, status: number, body: unknown): unknown[] | null {
   const responses = openapi.paths[path]?.[method]?.responses ?? {};
   const key = String(status) in responses ? String(status) : 'default';
-  let response = responses[key] as Json | undefined;
+  let response = responses[key];
   let ref = `openapi.json#/${pointer('paths', path, method, 'responses', key)}`;
   if (response !== undefined && typeof response.$ref === 'string') {
     ref = `openapi.json${response.$ref}`;
