@@ -96,7 +96,10 @@ export function analyze(file: string, mapFile: string | undefined, top = 30): vo
       const entry = map.findEntry(lineNumber, columnNumber) as { originalSource?: string; originalLine?: number };
       const source = entry.originalSource ?? '';
       pkg = source === '' ? 'dist/main.js' : packageOf(source);
-      where = source === '' ? `main.js:${lineNumber + 1}` : `${source.replace(/^.*node_modules\//, '').replace(/^.*\/src\//, 'src/')}:${(entry.originalLine ?? 0) + 1}`;
+      where =
+        source === ''
+          ? `main.js:${lineNumber + 1}`
+          : `${source.replace(/^.*node_modules\//, '').replace(/^.*\/src\//, 'src/')}:${(entry.originalLine ?? 0) + 1}`;
     } else pkg = packageOf(where);
     if (url.startsWith('node:')) where = `${url}:${lineNumber + 1}`;
     const key = `${functionName || '(anonymous)'}  ${where}`;
@@ -135,7 +138,11 @@ async function profileRun(): Promise<void> {
   console.log(`first 200 after ${(performance.now() - started).toFixed(0)} ms`);
   if (!startup) {
     const wrk = (s: number): string =>
-      spawnSync(pin ? 'taskset' : 'wrk', [...(pin ? ['-c', '1', 'wrk'] : []), '-t1', '-c50', `-d${s}s`, `http://127.0.0.1:${port}${path}`], { encoding: 'utf8' }).stdout;
+      spawnSync(
+        pin ? 'taskset' : 'wrk',
+        [...(pin ? ['-c', '1', 'wrk'] : []), '-t1', '-c50', `-d${s}s`, `http://127.0.0.1:${port}${path}`],
+        { encoding: 'utf8' },
+      ).stdout;
     console.log(/Requests\/sec:.*/.exec(wrk(seconds))?.[0]);
   }
   const exited = once(child, 'exit');

@@ -286,7 +286,8 @@ async function captureOurs(port: number): Promise<Record<string, CapturedPath>> 
     if (get.status !== 200 || typeof etag !== 'string') throw new Error(`GET ${path}: ${get.status}, ETag ${String(etag)}`);
     const head = await fetchRaw(port, path, 'HEAD');
     const notModified = await fetchRaw(port, path, 'GET', { 'If-None-Match': etag });
-    if (head.status !== 200 || notModified.status !== 304) throw new Error(`HEAD ${path}: ${head.status}, 304 check: ${notModified.status}`);
+    if (head.status !== 200 || notModified.status !== 304)
+      throw new Error(`HEAD ${path}: ${head.status}, 304 check: ${notModified.status}`);
     result[path] = { etag, get: capture(get), head: capture(head), notModified: capture(notModified) };
   }
   return result;
@@ -321,9 +322,14 @@ async function compare(ours: number, bare: number, paths: Record<string, Capture
       r.body.toString('base64'),
     ]);
   for (const [path, c] of Object.entries(paths)) {
-    for (const [method, headers] of [['GET', {}], ['HEAD', {}], ['GET', { 'If-None-Match': c.etag }]] as const) {
+    for (const [method, headers] of [
+      ['GET', {}],
+      ['HEAD', {}],
+      ['GET', { 'If-None-Match': c.etag }],
+    ] as const) {
       const [a, b] = [await fetchRaw(ours, path, method, headers), await fetchRaw(bare, path, method, headers)];
-      if (normalize(a) !== normalize(b)) problems.push(`${method} ${path} ${JSON.stringify(headers)}:\n  ours ${normalize(a)}\n  bare ${normalize(b)}`);
+      if (normalize(a) !== normalize(b))
+        problems.push(`${method} ${path} ${JSON.stringify(headers)}:\n  ours ${normalize(a)}\n  bare ${normalize(b)}`);
     }
   }
   return problems;
@@ -412,7 +418,14 @@ setTimeout(() => {
 `;
 
 /** Runs {@link load} and adds the server's CPU time per request. */
-async function measure(options: Options, server: Running, scenario: Scenario, etag: string, seconds: number, dir: string): Promise<LoadResult> {
+async function measure(
+  options: Options,
+  server: Running,
+  scenario: Scenario,
+  etag: string,
+  seconds: number,
+  dir: string,
+): Promise<LoadResult> {
   const pid = server.child.pid ?? 0;
   const before = cpuUsOf(pid);
   const result = await load(options, server.port, scenario, etag, seconds, dir);
@@ -429,7 +442,12 @@ async function load(options: Options, port: number, scenario: Scenario, etag: st
     const extra = scenario.revalidate ? `If-None-Match: ${etag}` : '';
     const args = [file, String(port), scenario.path, scenario.method, String(options.connections), String(seconds), extra];
     const [command, pinnedArgs] = pinned(1, process.execPath, args);
-    const report = JSON.parse(await run(command, pinnedArgs)) as { requests: number; unexpected: number; errors: number; latencyMs: number };
+    const report = JSON.parse(await run(command, pinnedArgs)) as {
+      requests: number;
+      unexpected: number;
+      errors: number;
+      latencyMs: number;
+    };
     return { rps: report.requests / seconds, latencyMs: report.latencyMs, errors: report.errors, unexpected: report.unexpected };
   }
   if (options.tool === 'wrk') {
@@ -510,7 +528,13 @@ async function main(): Promise<void> {
     await stop(probe);
     const bareFile = join(dir, 'bare.mjs');
     writeFileSync(bareFile, bareScript(paths, 65_000));
-    const bare: Target = { name: 'bare', command: process.execPath, args: [bareFile], env: (port) => env({ PORT: String(port) }), stdout: '/dev/null' };
+    const bare: Target = {
+      name: 'bare',
+      command: process.execPath,
+      args: [bareFile],
+      env: (port) => env({ PORT: String(port) }),
+      stdout: '/dev/null',
+    };
 
     // Startup: spawn to first 200, alternating, median.
     const startup: Record<'ours' | 'bare', number[]> = { ours: [], bare: [] };
@@ -547,7 +571,9 @@ async function main(): Promise<void> {
     }
     const results = new Map<string, Record<'ours' | 'bare', LoadResult[]>>(scenarios.map((s) => [s.name, { ours: [], bare: [] }]));
     const total = options.rounds * scenarios.length * 2 * options.duration;
-    console.log(`load: ${options.rounds} rounds × ${scenarios.length} scenarios × 2 servers × ${options.duration} s, ${options.connections} connections (~${Math.round(total)} s)`);
+    console.log(
+      `load: ${options.rounds} rounds × ${scenarios.length} scenarios × 2 servers × ${options.duration} s, ${options.connections} connections (~${Math.round(total)} s)`,
+    );
     for (let round = 0; round < options.rounds; round += 1) {
       const line: string[] = [];
       for (const s of scenarios) {
@@ -590,13 +616,22 @@ async function main(): Promise<void> {
         `  ${s.name.padEnd(10)} ${pad(o.toFixed(0), 11)} ${pad(b.toFixed(0), 11)} ${pad(ratio.toFixed(2), 6)} ${pad(lat(r.ours), 9)} ${pad(lat(r.bare), 9)}` +
           `   ${pad(`${co.toFixed(1)}µs`, 12)} ${pad(`${cb.toFixed(1)}µs`, 12)} ${pad((cb / co).toFixed(2), 9)}`,
       );
-      summaries.push({ figure: `${s.name} throughput ours/bare`, value: ratio, target: s.gated ? '>= 0.50' : 'reported', pass: s.gated ? ratio >= 0.5 : undefined });
+      summaries.push({
+        figure: `${s.name} throughput ours/bare`,
+        value: ratio,
+        target: s.gated ? '>= 0.50' : 'reported',
+        pass: s.gated ? ratio >= 0.5 : undefined,
+      });
     }
     const so = median(startup.ours);
     const sb = median(startup.bare);
     if (options.startupReps > 0) {
-      console.log(`\nstartup to first 200 (median of ${options.startupReps}): ours ${so.toFixed(0)} ms, bare ${sb.toFixed(0)} ms, ratio ${(so / sb).toFixed(2)}`);
-      console.log(`  ours: ${startup.ours.map((x) => x.toFixed(0)).join(' ')} ms; bare: ${startup.bare.map((x) => x.toFixed(0)).join(' ')} ms`);
+      console.log(
+        `\nstartup to first 200 (median of ${options.startupReps}): ours ${so.toFixed(0)} ms, bare ${sb.toFixed(0)} ms, ratio ${(so / sb).toFixed(2)}`,
+      );
+      console.log(
+        `  ours: ${startup.ours.map((x) => x.toFixed(0)).join(' ')} ms; bare: ${startup.bare.map((x) => x.toFixed(0)).join(' ')} ms`,
+      );
       summaries.push({ figure: 'startup ours/bare', value: so / sb, target: '<= 3.00', pass: so / sb <= 3 });
     }
     const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;

@@ -38,7 +38,11 @@ async function buildPage(root: string): Promise<string> {
   const scratch = mkdtempSync(join(tmpdir(), 'docs-'));
   try {
     const file = join(scratch, 'index.html');
-    const run = await runTool('@redocly/cli', ['build-docs', 'openapi.json', '--config', LINT_CONFIG_FILE, '--inlineBundle', '--template', TEMPLATE, '--output', file], { cwd: root });
+    const run = await runTool(
+      '@redocly/cli',
+      ['build-docs', 'openapi.json', '--config', LINT_CONFIG_FILE, '--inlineBundle', '--template', TEMPLATE, '--output', file],
+      { cwd: root },
+    );
     let html: string;
     try {
       html = readFileSync(file, 'utf8');
@@ -46,7 +50,8 @@ async function buildPage(root: string): Promise<string> {
       throw new Error(failureSummary('redocly build-docs', run));
     }
     if (run.code !== 0) throw new Error(failureSummary('redocly build-docs', run));
-    if (REMOTE_RESOURCE.test(html) || REMOTE_IMPORT.test(html)) throw new Error('redocly build-docs wrote a page that loads resources from the network; it must be self-contained');
+    if (REMOTE_RESOURCE.test(html) || REMOTE_IMPORT.test(html))
+      throw new Error('redocly build-docs wrote a page that loads resources from the network; it must be self-contained');
     return html;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -66,7 +71,9 @@ try {
   writeFileSync(partial, html);
   renameSync(partial, out);
   const shown = relative(process.cwd(), out).startsWith('..') ? out : relative(process.cwd(), out);
-  console.log(`docs: wrote ${shown} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB, self-contained); open ${pathToFileURL(out).href} in a browser`);
+  console.log(
+    `docs: wrote ${shown} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB, self-contained); open ${pathToFileURL(out).href} in a browser`,
+  );
 } catch (error) {
   console.error(`docs: ${(error as Error).message}`);
   process.exitCode = 1;

@@ -134,7 +134,10 @@ class SettingsReader {
     const value = this.raw(name);
     if (value === undefined || value === '*') return '*';
     const origins: string[] = [];
-    for (const item of value.split(',').map((part) => part.trim()).filter((part) => part.length > 0)) {
+    for (const item of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)) {
       let origin: string | undefined;
       try {
         const url = new URL(item);

@@ -70,7 +70,12 @@ export interface KeysLoader<K> {
  * problem of both (keys directory, issuer, metadata file) into one {@link ConfigError}; a contract problem is a
  * `SpecError`. The server opens a key store, `--check` scans once: both judge the same way.
  */
-export async function loadServiceInputs<K>(config: Config, specFile: string | undefined, keysDir: string, loader: KeysLoader<K>): Promise<ServiceInputs<K>> {
+export async function loadServiceInputs<K>(
+  config: Config,
+  specFile: string | undefined,
+  keysDir: string,
+  loader: KeysLoader<K>,
+): Promise<ServiceInputs<K>> {
   const contract = await Contract.load(specFile);
   const problems: string[] = [];
   let keys: { readonly value: K } | undefined;
@@ -107,7 +112,10 @@ export async function prepareService(config: Config, options: ServiceOptions = {
     const dev = await ensureDevKeysDir(options.devKeysDir ?? defaultKeysDir());
     keysDir = dev.dir;
     if (dev.generated !== undefined) {
-      logger.warn({ dir: dev.dir, kid: dev.generated.kid, file: dev.generated.file }, 'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)');
+      logger.warn(
+        { dir: dev.dir, kid: dev.generated.kid, file: dev.generated.file },
+        'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)',
+      );
     }
   }
   const { contract, metadata, keys } = await loadServiceInputs(config, options.specFile, keysDir, {
@@ -178,9 +186,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
     appChecksHost: true,
     events: observeTransport(logger, metrics),
   });
-  metrics.countConnections(() => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))));
+  metrics.countConnections(
+    () => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))),
+  );
   // The admin listener is private (ADMIN_HOST): its malformed requests are logged, not counted as public traffic.
-  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState, [() => keys.staleness()]).callback(), { limits, events: observeTransport(logger) });
+  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState, [() => keys.staleness()]).callback(), {
+    limits,
+    events: observeTransport(logger),
+  });
   let port: number;
   let adminPort: number;
   try {
@@ -198,7 +211,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   }
   const metadata = metadataSource.current();
 
-  const hostForUrl = (host: string): string => (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
+  const hostForUrl = (host: string): string =>
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     stopping ??= (async () => {
@@ -214,7 +228,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
     return stopping;
   };
   logger.info(
-    { port, adminPort, host: config.host, adminHost: config.adminHost, keysDir: prepared.keysDir, issuer: metadata.issuer, contract: contract.source },
+    {
+      port,
+      adminPort,
+      host: config.host,
+      adminHost: config.adminHost,
+      keysDir: prepared.keysDir,
+      issuer: metadata.issuer,
+      contract: contract.source,
+    },
     'listening',
   );
   return {

@@ -26,7 +26,11 @@ function fixtures(): { small: string; fifo: string; large: string; link: string;
 describe.each([
   ['readBoundedFile', (path: string, noFollow = false) => readBoundedFile(path, MAX_FILE_BYTES, { noFollow })],
   // A throw in the executor rejects, so both readers are tested the same way.
-  ['readBoundedFileSync', (path: string, noFollow = false) => new Promise<BoundedRead>((resolve) => resolve(readBoundedFileSync(path, MAX_FILE_BYTES, { noFollow })))],
+  [
+    'readBoundedFileSync',
+    (path: string, noFollow = false) =>
+      new Promise<BoundedRead>((resolve) => resolve(readBoundedFileSync(path, MAX_FILE_BYTES, { noFollow }))),
+  ],
 ])('%s', (_name, read) => {
   it('reads a regular file whole, with its stats', async () => {
     const { small } = fixtures();
@@ -47,7 +51,11 @@ describe.each([
 
   it('refuses a file over the cap unread', async () => {
     const { large } = fixtures();
-    expect(await read(large)).toEqual({ ok: false, problem: 'too-large', reason: `is larger than ${MAX_FILE_BYTES} bytes (${MAX_FILE_BYTES + 1})` });
+    expect(await read(large)).toEqual({
+      ok: false,
+      problem: 'too-large',
+      reason: `is larger than ${MAX_FILE_BYTES} bytes (${MAX_FILE_BYTES + 1})`,
+    });
   });
 
   it('follows a link unless told not to (ELOOP)', async () => {

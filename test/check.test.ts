@@ -19,7 +19,9 @@ describe('--check', () => {
     const devKeysDir = join(temp.make(), '.dev-keys');
     const { code, lines } = await check({}, devKeysDir);
     expect(code).toBe(0);
-    expect(lines.at(-1)).toBe(`keys: KEYS_DIR is not set and ${devKeysDir} holds no key; npm start would generate a development key there (for development only)`);
+    expect(lines.at(-1)).toBe(
+      `keys: KEYS_DIR is not set and ${devKeysDir} holds no key; npm start would generate a development key there (for development only)`,
+    );
     expect(existsSync(devKeysDir)).toBe(false);
   });
 
@@ -37,6 +39,8 @@ describe('--check', () => {
     writeFileSync(join(dir, 'forged.json'), JSON.stringify({ ...rsaKey().publicKey.export({ format: 'jwk' }), e: 'AQ' }));
     const { code, lines } = await check({ KEYS_DIR: dir });
     expect(code).toBe(1);
-    expect(lines.join('\n')).toMatch(/forged\.json\s+forged\s+RS256\s+2048\s+refused\s+e: is 1 \(kid "forged"\); .*\(sp800-56b\.rsa-exponent\)/);
+    expect(lines.join('\n')).toMatch(
+      /forged\.json\s+forged\s+RS256\s+2048\s+refused\s+e: is 1 \(kid "forged"\); .*\(sp800-56b\.rsa-exponent\)/,
+    );
   });
 });

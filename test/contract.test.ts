@@ -113,7 +113,9 @@ describe('errors', () => {
 function errorProblems(path: string, method: string, response: ParsedResponse): unknown[] | null {
   expect(response.headers['content-type']).toBe('application/json');
   const body = JSON.parse(response.body) as unknown;
-  return documents(path, method, response.status) ? contractErrors(path, method, response.status, body) : componentErrors('ApiErrorResponse', body);
+  return documents(path, method, response.status)
+    ? contractErrors(path, method, response.status, body)
+    : componentErrors('ApiErrorResponse', body);
 }
 
 /** The one answer to raw request bytes. */
@@ -156,7 +158,11 @@ describe.each(operationsOf())('hostile requests to $method $path', ({ path, meth
   });
 
   it('a body streamed without end (Content-Length: 10^12): the 413 and a closed connection, the stream cut off', async () => {
-    const streamed = await streamBody(service.url, `${verb} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n`, 1024 ** 3);
+    const streamed = await streamBody(
+      service.url,
+      `${verb} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n`,
+      1024 ** 3,
+    );
     expect(streamed.closedByServer).toBe(true);
     expect(streamed.written).toBeLessThan(64 * 1024 * 1024);
     const [response, ...more] = parseResponses(streamed.answer);
@@ -172,7 +178,9 @@ describe.each(operationsOf())('hostile requests to $method $path', ({ path, meth
 
   it('requests pipelined before a malformed one are answered, in order, before its 400', async () => {
     const request = `${verb} ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
-    const responses = parseResponses(await raw(service.url, `${request}${request}${verb} ${path} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n`));
+    const responses = parseResponses(
+      await raw(service.url, `${request}${request}${verb} ${path} HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n`),
+    );
     expect(responses.map((response) => response.status)).toEqual([200, 200, 400]);
     for (const response of responses.slice(0, 2)) expect(contractErrors(path, method, 200, JSON.parse(response.body))).toBeNull();
     expect(errorProblems(path, method, responses[2] as ParsedResponse)).toBeNull();
@@ -187,7 +195,10 @@ describe.each(operationsOf())('hostile requests to $method $path', ({ path, meth
 
 describe('hostile connections', () => {
   it('a head that never completes is closed soon after the header timeout, not up to 30 s later', async () => {
-    const limited = await startTestService({ KEYS_DIR: keysDirWith({ 'slow-key': rsaKey() }) }, { serverLimits: { headersTimeoutMs: 500, connectionsCheckingIntervalMs: 100 } });
+    const limited = await startTestService(
+      { KEYS_DIR: keysDirWith({ 'slow-key': rsaKey() }) },
+      { serverLimits: { headersTimeoutMs: 500, connectionsCheckingIntervalMs: 100 } },
+    );
     try {
       const socket = rawSocket(limited.url);
       socket.write('GET /.well-known/jwks.json HTTP/1.1\r\nHost: x\r\n');

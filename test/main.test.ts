@@ -50,9 +50,16 @@ describe('node dist/main.js', () => {
   });
 
   it('stops the boot listing every invalid or unknown setting by name', async () => {
-    const result = await runMain([], { PORT: 'abc', CACHE_MAX_AGE: '-1', KEYS_DIRECTORY: '/keys', KEYS_DEFAULT_ALG: 'HS256', MAX_CONNECTIONS: '0' });
+    const result = await runMain([], {
+      PORT: 'abc',
+      CACHE_MAX_AGE: '-1',
+      KEYS_DIRECTORY: '/keys',
+      KEYS_DEFAULT_ALG: 'HS256',
+      MAX_CONNECTIONS: '0',
+    });
     expect(result.code).toBe(1);
-    for (const name of ['PORT', 'CACHE_MAX_AGE', 'KEYS_DIRECTORY', 'KEYS_DEFAULT_ALG', 'MAX_CONNECTIONS']) expect(result.stderr).toContain(`${name}:`);
+    for (const name of ['PORT', 'CACHE_MAX_AGE', 'KEYS_DIRECTORY', 'KEYS_DEFAULT_ALG', 'MAX_CONNECTIONS'])
+      expect(result.stderr).toContain(`${name}:`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -82,7 +89,13 @@ describe('node dist/main.js', () => {
   it('reports configuration and metadata problems together, before listening', async () => {
     const file = join(tempDir(), 'metadata.json');
     writeFileSync(file, JSON.stringify({ registration_endpoint: 'https://auth.example.com/register' }));
-    const result = await runMain([], { KEYS_DIR: keysDir, ISSUER: 'https://auth.example.com/tenant', METADATA_FILE: file, PORT: '0', ADMIN_PORT: '0' });
+    const result = await runMain([], {
+      KEYS_DIR: keysDir,
+      ISSUER: 'https://auth.example.com/tenant',
+      METADATA_FILE: file,
+      PORT: '0',
+      ADMIN_PORT: '0',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/ISSUER: .*path/);
     expect(result.stderr).toMatch(/registration_endpoint: .*openapi\.json/);
@@ -106,11 +119,23 @@ describe('node dist/main.js', () => {
   });
 
   it.each([
-    ['PORT', (port: number) => ({ PORT: String(port), ADMIN_PORT: '0' }), (port: number) => new RegExp(`^PORT: ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\n$`)],
-    ['ADMIN_PORT', (port: number) => ({ PORT: '0', ADMIN_PORT: String(port) }), (port: number) => new RegExp(`^ADMIN_PORT: ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\n$`)],
+    [
+      'PORT',
+      (port: number) => ({ PORT: String(port), ADMIN_PORT: '0' }),
+      (port: number) => new RegExp(`^PORT: ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\n$`),
+    ],
+    [
+      'ADMIN_PORT',
+      (port: number) => ({ PORT: '0', ADMIN_PORT: String(port) }),
+      (port: number) => new RegExp(`^ADMIN_PORT: ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)\n$`),
+    ],
     // ENOTFOUND where a name server answers, EAI_AGAIN where none does.
     ['HOST', () => ({ PORT: '0', ADMIN_PORT: '0', HOST: '999.1.1.1' }), () => /^HOST: "999\.1\.1\.1" .* \((ENOTFOUND|EAI_AGAIN)\)\n$/],
-    ['ADMIN_HOST', () => ({ PORT: '0', ADMIN_PORT: '0', ADMIN_HOST: '192.0.2.1' }), () => /^ADMIN_HOST: "192\.0\.2\.1" is not an address of this machine \(EADDRNOTAVAIL\)\n$/],
+    [
+      'ADMIN_HOST',
+      () => ({ PORT: '0', ADMIN_PORT: '0', ADMIN_HOST: '192.0.2.1' }),
+      () => /^ADMIN_HOST: "192\.0\.2\.1" is not an address of this machine \(EADDRNOTAVAIL\)\n$/,
+    ],
   ])('a listener that cannot bind stops the boot with one line naming %s and its value, exit 1', async (_setting, env, line) => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
@@ -147,13 +172,22 @@ describe('the compiled contract in the production build', () => {
     const app = tempDir('wk-app-');
     cpSync(join(ROOT, 'dist'), join(app, 'dist'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
-    const spec = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as { components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } } };
+    const spec = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as {
+      components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } };
+    };
     spec.components.schemas.OAuthMetadata.properties.registration_endpoint = { type: 'string' };
     writeFileSync(join(app, 'openapi.json'), JSON.stringify(spec));
     const metadataFile = join(app, 'metadata.json');
     writeFileSync(metadataFile, JSON.stringify({ registration_endpoint: 'https://auth.example.com/register' }));
     const server = spawnLogged(process.execPath, [join(app, 'dist/main.js')], {
-      env: { PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', KEYS_DIR: keysDir, ISSUER: 'https://auth.example.com', METADATA_FILE: metadataFile },
+      env: {
+        PORT: '0',
+        ADMIN_PORT: '0',
+        HOST: '127.0.0.1',
+        KEYS_DIR: keysDir,
+        ISSUER: 'https://auth.example.com',
+        METADATA_FILE: metadataFile,
+      },
     });
     try {
       const listening = await server.listening;

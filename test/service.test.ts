@@ -28,11 +28,14 @@ describe('the development key (KEYS_DIR unset)', () => {
   });
 
   it.each([
-    ['under a regular file', () => {
-      const file = join(temp.make(), 'file');
-      writeFileSync(file, '');
-      return join(file, '.dev-keys');
-    }],
+    [
+      'under a regular file',
+      () => {
+        const file = join(temp.make(), 'file');
+        writeFileSync(file, '');
+        return join(file, '.dev-keys');
+      },
+    ],
     ['on a filesystem that refuses it', () => '/sys/.dev-keys'],
   ])('that cannot be created (%s) stops the boot with one line naming KEYS_DIR and the directory', async (_name, dir) => {
     const devKeysDir = dir();
@@ -43,6 +46,10 @@ describe('the development key (KEYS_DIR unset)', () => {
     expect(failure).toBeInstanceOf(KeysDirError);
     const message = (failure as Error).message;
     expect(message).not.toContain('\n');
-    expect(message).toMatch(new RegExp(`^KEYS_DIR is not set, and the development key directory ${devKeysDir} cannot be used: .+\\. Set KEYS_DIR to the directory of the signing keys$`));
+    expect(message).toMatch(
+      new RegExp(
+        `^KEYS_DIR is not set, and the development key directory ${devKeysDir} cannot be used: .+\\. Set KEYS_DIR to the directory of the signing keys$`,
+      ),
+    );
   });
 });

@@ -77,12 +77,23 @@ beforeAll(async () => {
   writeFileSync(metadataFile, JSON.stringify({ [MEMBER]: `${ISSUER}/oauth/register` }));
   const keysDir = keysDirWith({ drill: rsaKey() });
   temps.push(keysDir);
-  env = { PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', LOG_LEVEL: 'info', ISSUER, KEYS_DIR: keysDir, METADATA_FILE: metadataFile };
+  env = {
+    PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    ADMIN_HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ISSUER,
+    KEYS_DIR: keysDir,
+    METADATA_FILE: metadataFile,
+  };
 
   drill.before = await serveFromCopy();
 
   const specFile = join(copy, 'openapi.json');
-  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as { components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } } };
+  const spec = JSON.parse(readFileSync(specFile, 'utf8')) as {
+    components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } };
+  };
   spec.components.schemas.OAuthMetadata.properties[MEMBER] = { type: 'string', description: 'RFC 7591 registration endpoint' };
   writeFileSync(specFile, JSON.stringify(spec, null, 2));
 

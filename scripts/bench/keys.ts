@@ -95,7 +95,9 @@ interface Figures {
 
 /** Runs this script as a child in `mode`; `onLine` sees each report, the last one is returned. */
 async function runChild(mode: string, dir: string, argument: number, onLine: (line: Figures) => void = () => undefined): Promise<Figures> {
-  const process_ = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--child', mode, dir, String(argument)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const process_ = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--child', mode, dir, String(argument)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let last: Figures = {};
   for await (const line of createInterface({ input: process_.stdout })) {
     last = JSON.parse(line) as Figures;
@@ -107,7 +109,8 @@ async function runChild(mode: string, dir: string, argument: number, onLine: (li
 /** Adversarial key files at the size cap, by name. */
 function adversarialInputs(): ReadonlyArray<readonly [string, string, string]> {
   const cap = MAX_KEY_FILE_BYTES;
-  const fill = (unit: string, tail = '', head = ''): string => head + unit.repeat(Math.floor((cap - head.length - tail.length) / unit.length)) + tail;
+  const fill = (unit: string, tail = '', head = ''): string =>
+    head + unit.repeat(Math.floor((cap - head.length - tail.length) / unit.length)) + tail;
   return [
     ['repeated BEGIN lines', 'k.pem', fill('-----BEGIN X-----\n')],
     ['repeated BEGIN lines, one END last', 'k.pem', fill('-----BEGIN X-----\n', '-----END X-----\n')],
@@ -116,7 +119,11 @@ function adversarialInputs(): ReadonlyArray<readonly [string, string, string]> {
     ['complete non-key blocks', 'k.pem', fill('-----BEGIN X-----\n-----END X-----\n')],
     ['BEGIN lines with 64-character labels', 'k.pem', fill(`-----BEGIN ${'A'.repeat(64)}-----\n`)],
     ['deeply nested JSON', 'k.json', `{"keys":${'['.repeat(cap / 2 - 10)}${']'.repeat(cap / 2 - 10)}}`],
-    ['huge JWKS (75,000 entries)', 'k.json', `{"keys":[${Array.from({ length: Math.floor((cap - 12) / 14) }, () => '{"kty":"RSA"}').join(',')}]}`],
+    [
+      'huge JWKS (75,000 entries)',
+      'k.json',
+      `{"keys":[${Array.from({ length: Math.floor((cap - 12) / 14) }, () => '{"kty":"RSA"}').join(',')}]}`,
+    ],
     ['1 MiB kid', 'k.json', JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'k'.repeat(cap - 100) })],
     ['1 MiB of whitespace', 'k.json', fill(' ', '{}')],
   ];
@@ -149,7 +156,10 @@ async function parent(argv: readonly string[]): Promise<void> {
   const idleSeconds = flag('idle', 10);
   const parses = flag('parses', 3);
 
-  const baselineText = JSON.stringify(Array.from({ length: MAX_KEY_FILE_BYTES / 8 }, (_, index) => index % 1_000_000)).slice(0, MAX_KEY_FILE_BYTES);
+  const baselineText = JSON.stringify(Array.from({ length: MAX_KEY_FILE_BYTES / 8 }, (_, index) => index % 1_000_000)).slice(
+    0,
+    MAX_KEY_FILE_BYTES,
+  );
   const baseline = await timed(() => JSON.parse(`${baselineText.slice(0, baselineText.lastIndexOf(','))}]`), parses);
   console.log(`adversarial key files (median of ${parses} parses; baseline: JSON.parse of 1 MiB = ${baseline.toFixed(1)} ms)`);
   console.log(`  ${'input'.padEnd(40)} ${'bytes'.padStart(9)} ${'ms'.padStart(8)} ${'× baseline'.padStart(11)}  refusal`);
@@ -159,7 +169,9 @@ async function parent(argv: readonly string[]): Promise<void> {
       const [entry] = await parseKeyFile(file, content, 'RS256');
       reason = entry?.status === 'refused' ? entry.reason : String(entry?.status ?? 'no entry');
     }, parses);
-    console.log(`  ${name.padEnd(40)} ${String(Buffer.byteLength(content)).padStart(9)} ${ms.toFixed(1).padStart(8)} ${(ms / baseline).toFixed(2).padStart(11)}  ${reason.slice(0, 60)}`);
+    console.log(
+      `  ${name.padEnd(40)} ${String(Buffer.byteLength(content)).padStart(9)} ${ms.toFixed(1).padStart(8)} ${(ms / baseline).toFixed(2).padStart(11)}  ${reason.slice(0, 60)}`,
+    );
   }
 
   const work = mkdtempSync(join(tmpdir(), 'bench-keys-'));
@@ -167,7 +179,9 @@ async function parent(argv: readonly string[]): Promise<void> {
     const full = join(work, 'full');
     const one = join(work, 'one');
     // A few real keys, each under many kids (file names): the work per file is that of a distinct key.
-    const pems = Array.from({ length: 8 }, () => generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const pems = Array.from({ length: 8 }, () =>
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    );
     writeDir(full, files, pems);
     writeDir(one, 1, pems);
     console.log(`\n${files} key files (${pems.length} distinct RSA 2048 keys, PKCS#8), in a child process`);
@@ -175,8 +189,12 @@ async function parent(argv: readonly string[]): Promise<void> {
     const load = await runChild('load', full, 0);
     const baselineLag = await runChild('baseline', full, Math.max(1000, Number(load.ms)));
     const loadOk = Number(load.p99) < LAG_TARGET_MS && load.published === files;
-    console.log(`  idle process:   event-loop lag p99 ${Number(baselineLag.p99).toFixed(1)} ms, max ${Number(baselineLag.max).toFixed(1)} ms (what this machine's load alone adds)`);
-    console.log(`  startup load:   ${String(load.published)} published in ${Number(load.ms).toFixed(0)} ms; event-loop lag p99 ${Number(load.p99).toFixed(1)} ms, max ${Number(load.max).toFixed(1)} ms  (target p99 < ${LAG_TARGET_MS} ms: ${verdict(loadOk)})`);
+    console.log(
+      `  idle process:   event-loop lag p99 ${Number(baselineLag.p99).toFixed(1)} ms, max ${Number(baselineLag.max).toFixed(1)} ms (what this machine's load alone adds)`,
+    );
+    console.log(
+      `  startup load:   ${String(load.published)} published in ${Number(load.ms).toFixed(0)} ms; event-loop lag p99 ${Number(load.p99).toFixed(1)} ms, max ${Number(load.max).toFixed(1)} ms  (target p99 < ${LAG_TARGET_MS} ms: ${verdict(loadOk)})`,
+    );
 
     const empty = join(work, 'hot');
     writeDir(empty, 0, pems);
@@ -184,14 +202,18 @@ async function parent(argv: readonly string[]): Promise<void> {
       if (line.ready === true) writeDir(empty, files, pems);
     });
     const hotOk = Number(hot.p99) < LAG_TARGET_MS && hot.published === files;
-    console.log(`  hot load:       ${String(hot.published)} published ${Number(hot.ms).toFixed(0)} ms after they were written; lag p99 ${Number(hot.p99).toFixed(1)} ms, max ${Number(hot.max).toFixed(1)} ms  (target p99 < ${LAG_TARGET_MS} ms: ${verdict(hotOk)})`);
+    console.log(
+      `  hot load:       ${String(hot.published)} published ${Number(hot.ms).toFixed(0)} ms after they were written; lag p99 ${Number(hot.p99).toFixed(1)} ms, max ${Number(hot.max).toFixed(1)} ms  (target p99 < ${LAG_TARGET_MS} ms: ${verdict(hotOk)})`,
+    );
 
     const bundle = buildBundle();
     const [idle, idleOne] = [await idlePercent(bundle, full, idleSeconds), await idlePercent(bundle, one, idleSeconds)];
     rmSync(dirname(bundle), { recursive: true, force: true });
     // The keys' share: the same service with one key idles on prom-client's default metrics and Node itself.
     const share = idle - idleOne;
-    console.log(`  idle CPU:       the production bundle with ${files} keys uses ${idle.toFixed(2)} % of a core over ${idleSeconds} s, with 1 key ${idleOne.toFixed(2)} %: the keys' share ${share.toFixed(2)} %  (target < ${IDLE_TARGET_PERCENT} %: ${verdict(share < IDLE_TARGET_PERCENT)})`);
+    console.log(
+      `  idle CPU:       the production bundle with ${files} keys uses ${idle.toFixed(2)} % of a core over ${idleSeconds} s, with 1 key ${idleOne.toFixed(2)} %: the keys' share ${share.toFixed(2)} %  (target < ${IDLE_TARGET_PERCENT} %: ${verdict(share < IDLE_TARGET_PERCENT)})`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -212,7 +234,15 @@ function cpuTicks(pid: number): number {
 
 /** CPU of `node bundle` serving `dir`, as a percentage of a core over `seconds`, once it has settled. */
 async function idlePercent(bundle: string, dir: string, seconds: number): Promise<number> {
-  const env = { PATH: process.env.PATH ?? '', KEYS_DIR: dir, PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ISSUER: 'https://auth.example.com', LOG_LEVEL: 'info' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    KEYS_DIR: dir,
+    PORT: '0',
+    ADMIN_PORT: '0',
+    HOST: '127.0.0.1',
+    ISSUER: 'https://auth.example.com',
+    LOG_LEVEL: 'info',
+  };
   const server = spawn(process.execPath, [bundle], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     for await (const line of createInterface({ input: server.stdout })) if (line.includes('"msg":"listening"')) break;

@@ -67,7 +67,10 @@ const OPTIC_STANDARD = 'ruleset:\n  - breaking-changes:\n      skip_when_major_v
 async function runOptic(baseFile: string, headFile: string, scratch: string): Promise<OpticRunDetails> {
   const standard = join(scratch, 'standard.yml');
   writeFileSync(standard, OPTIC_STANDARD);
-  const run = await runTool('@useoptic/optic', ['diff', baseFile, headFile, '--check', '--standard', standard], { cwd: scratch, env: { CI: 'true' } });
+  const run = await runTool('@useoptic/optic', ['diff', baseFile, headFile, '--check', '--standard', standard], {
+    cwd: scratch,
+    env: { CI: 'true' },
+  });
   let details: OpticRunDetails;
   try {
     details = JSON.parse(readFileSync(join(scratch, 'ci-run-details.json'), 'utf8')) as OpticRunDetails;
@@ -75,7 +78,8 @@ async function runOptic(baseFile: string, headFile: string, scratch: string): Pr
     throw new CompareError(failureSummary('optic diff', run));
   }
   const failure = details.failed[0];
-  if (failure !== undefined) throw new CompareError(failureSummary('optic diff', { code: run.code, stdout: String(failure.error), stderr: '' }));
+  if (failure !== undefined)
+    throw new CompareError(failureSummary('optic diff', { code: run.code, stdout: String(failure.error), stderr: '' }));
   return details;
 }
 
@@ -101,11 +105,16 @@ export async function findBreakingChanges(baseBytes: Buffer, headFile: string): 
     writeFileSync(baseFile, baseBytes);
     const details = await runOptic(baseFile, headFile, scratch);
     // `x-optic-exemptions` in a document marks a result exempted; it counts all the same (see OPTIC_STANDARD).
-    const failed = details.completed.flatMap((spec) => spec.comparison.results).filter((result) => !result.passed && result.severity >= SEVERITY_ERROR);
+    const failed = details.completed
+      .flatMap((spec) => spec.comparison.results)
+      .filter((result) => !result.passed && result.severity >= SEVERITY_ERROR);
     const removals = failed.filter((result) => result.type === 'removed');
     const documents = { before: baseDocument, after: JSON.parse(readFileSync(headFile, 'utf8')) as unknown };
     const reported = failed.filter(
-      (result) => !removals.some((removal) => removal.location.spec === result.location.spec && isInside(result.location.jsonPath, removal.location.jsonPath)),
+      (result) =>
+        !removals.some(
+          (removal) => removal.location.spec === result.location.spec && isInside(result.location.jsonPath, removal.location.jsonPath),
+        ),
     );
     return reported.map((result) => ({
       rule: result.name,
@@ -115,7 +124,9 @@ export async function findBreakingChanges(baseBytes: Buffer, headFile: string): 
       pointer: sourcePointer(documents[result.location.spec], result.location.jsonPath),
       inside:
         result.type === 'removed'
-          ? failed.filter((other) => other.location.spec === result.location.spec && isInside(other.location.jsonPath, result.location.jsonPath)).length
+          ? failed.filter(
+              (other) => other.location.spec === result.location.spec && isInside(other.location.jsonPath, result.location.jsonPath),
+            ).length
           : 0,
     }));
   } finally {

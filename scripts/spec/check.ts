@@ -47,11 +47,16 @@ async function breakingReport(root: string, ref: string | undefined): Promise<Se
     lines.push(`${title}: ${unacknowledged.length} breaking change(s)${noted}:`, ...unacknowledged.map(describe));
     lines.push(
       `If a break is intended, acknowledge it: add its entry below to "acknowledged:" in ${ACKNOWLEDGEMENTS_FILE} and write the reason (README, "Changing the API").`,
-      ...acknowledgementTemplate(id, unacknowledged).trimEnd().split('\n').map((line) => `  ${line}`),
+      ...acknowledgementTemplate(id, unacknowledged)
+        .trimEnd()
+        .split('\n')
+        .map((line) => `  ${line}`),
     );
   }
   for (const entry of unused) {
-    lines.push(`${ACKNOWLEDGEMENTS_FILE}: acknowledged[${acknowledgements.indexOf(entry)}] (${entry.at}: ${entry.change}) matches no breaking change against this base; remove it`);
+    lines.push(
+      `${ACKNOWLEDGEMENTS_FILE}: acknowledged[${acknowledgements.indexOf(entry)}] (${entry.at}: ${entry.change}) matches no breaking change against this base; remove it`,
+    );
   }
   return { ok: unacknowledged.length === 0 && unused.length === 0, lines };
 }

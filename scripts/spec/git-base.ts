@@ -49,17 +49,22 @@ async function commitOf(cwd: string, ref: string): Promise<string | undefined> {
 }
 
 async function defaultBase(cwd: string): Promise<{ commit: string; label: string }> {
-  if ((await commitOf(cwd, 'HEAD')) === undefined) throw new BaseError('cannot resolve the base contract: HEAD has no commit yet; commit openapi.json first or pass --base <git-ref>');
+  if ((await commitOf(cwd, 'HEAD')) === undefined)
+    throw new BaseError('cannot resolve the base contract: HEAD has no commit yet; commit openapi.json first or pass --base <git-ref>');
   for (const branch of [MAIN_BRANCH, `origin/${MAIN_BRANCH}`]) {
     if ((await commitOf(cwd, branch)) === undefined) continue;
     const mergeBase = await git(cwd, ['merge-base', 'HEAD', branch]);
     if (!mergeBase.ok) {
-      throw new BaseError(`cannot resolve the base contract: HEAD and ${branch} have no common commit (a shallow clone?); fetch more history or pass --base <git-ref>`);
+      throw new BaseError(
+        `cannot resolve the base contract: HEAD and ${branch} have no common commit (a shallow clone?); fetch more history or pass --base <git-ref>`,
+      );
     }
     const commit = mergeBase.stdout.toString().trim();
     return { commit, label: `${branch} (merge-base ${commit.slice(0, 8)})` };
   }
-  throw new BaseError(`cannot resolve the base contract: this repository has no branch ${MAIN_BRANCH} (nor origin/${MAIN_BRANCH}); fetch it or pass --base <git-ref>`);
+  throw new BaseError(
+    `cannot resolve the base contract: this repository has no branch ${MAIN_BRANCH} (nor origin/${MAIN_BRANCH}); fetch it or pass --base <git-ref>`,
+  );
 }
 
 /**

@@ -53,7 +53,11 @@ interface RedoclyReport {
 
 /** Runs Redocly CLI's `lint` on `specFile` (relative to `root`) with the ruleset in `root`. */
 async function redoclyLint(root: string, specFile: string): Promise<LintFinding[]> {
-  const run = await runTool('@redocly/cli', ['lint', specFile, '--config', LINT_CONFIG_FILE, '--lint-config', 'error', '--format', 'json'], { cwd: root });
+  const run = await runTool(
+    '@redocly/cli',
+    ['lint', specFile, '--config', LINT_CONFIG_FILE, '--lint-config', 'error', '--format', 'json'],
+    { cwd: root },
+  );
   let report: RedoclyReport;
   try {
     report = JSON.parse(run.stdout) as RedoclyReport;
@@ -61,7 +65,9 @@ async function redoclyLint(root: string, specFile: string): Promise<LintFinding[
     throw new LintError(failureSummary('redocly lint', run));
   }
   if (report.totals.ignored > 0) {
-    throw new LintError(`redocly ignored ${report.totals.ignored} finding(s) through a .redocly.lint-ignore.yaml; accepted findings belong in ${LINT_BASELINE_FILE}, with a reason each`);
+    throw new LintError(
+      `redocly ignored ${report.totals.ignored} finding(s) through a .redocly.lint-ignore.yaml; accepted findings belong in ${LINT_BASELINE_FILE}, with a reason each`,
+    );
   }
   return report.problems.map((problem) => {
     const location = problem.location[0];
@@ -79,7 +85,8 @@ async function redoclyLint(root: string, specFile: string): Promise<LintFinding[
 export async function lintContract(root: string, specFile: string): Promise<LintOutcome> {
   const baseline = readReviewedList(join(root, LINT_BASELINE_FILE), 'accepted', FIELDS);
   const findings = await redoclyLint(root, specFile);
-  const accepted = (finding: LintFinding, entry: BaselineEntry): boolean => entry.rule === finding.rule && entry.pointer === finding.pointer;
+  const accepted = (finding: LintFinding, entry: BaselineEntry): boolean =>
+    entry.rule === finding.rule && entry.pointer === finding.pointer;
   return {
     newFindings: findings.filter((finding) => !baseline.some((entry) => accepted(finding, entry))),
     baselined: findings.filter((finding) => baseline.some((entry) => accepted(finding, entry))).length,

@@ -30,20 +30,23 @@ export function readReviewedList<Field extends string>(file: string, key: string
   const document = parseDocument(text);
   if (document.errors.length > 0) throw new ReviewedListError(`${name}: invalid YAML: ${document.errors[0]?.message.split('\n')[0] ?? ''}`);
   const root: unknown = document.toJS();
-  if (typeof root !== 'object' || root === null || Array.isArray(root)) throw new ReviewedListError(`${name}: must be a mapping with the key "${key}"`);
+  if (typeof root !== 'object' || root === null || Array.isArray(root))
+    throw new ReviewedListError(`${name}: must be a mapping with the key "${key}"`);
   const unknownKeys = Object.keys(root).filter((found) => found !== key);
   if (unknownKeys.length > 0) throw new ReviewedListError(`${name}: unknown key "${unknownKeys[0]}"; the only key is "${key}"`);
   const list: unknown = (root as Record<string, unknown>)[key] ?? [];
   if (!Array.isArray(list)) throw new ReviewedListError(`${name}: ${key}: must be a list`);
   return list.map((entry: unknown, index) => {
     const where = `${name}: ${key}[${index}]`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ReviewedListError(`${where}: must be a mapping of ${fields.join(', ')}`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new ReviewedListError(`${where}: must be a mapping of ${fields.join(', ')}`);
     const record = entry as Record<string, unknown>;
     const extra = Object.keys(record).find((field) => !(fields as readonly string[]).includes(field));
     if (extra !== undefined) throw new ReviewedListError(`${where}: unknown field "${extra}"; the fields are ${fields.join(', ')}`);
     for (const field of fields) {
       const value = record[field];
-      if (typeof value !== 'string' || value.trim() === '') throw new ReviewedListError(`${where}.${field}: is required, a non-empty string`);
+      if (typeof value !== 'string' || value.trim() === '')
+        throw new ReviewedListError(`${where}.${field}: is required, a non-empty string`);
     }
     return record as Record<Field, string>;
   });

@@ -43,7 +43,11 @@ function binOf(tool: Tool): string {
  * Runs `tool` with `args` in `cwd` and resolves with its output whatever its exit code; rejects only when it
  * cannot be started or is killed.
  */
-export function runTool(tool: Tool, args: readonly string[], options: { cwd: string; env?: Readonly<Record<string, string>> }): Promise<ToolRun> {
+export function runTool(
+  tool: Tool,
+  args: readonly string[],
+  options: { cwd: string; env?: Readonly<Record<string, string>> },
+): Promise<ToolRun> {
   const env = { ...process.env, ...OFFLINE_ENV, ...options.env };
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [binOf(tool), ...args], { cwd: options.cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {

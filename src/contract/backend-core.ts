@@ -42,7 +42,8 @@ export function staticRoutesOf(backend: Backend): StaticRoutes {
     if (operation.path.includes('{')) continue;
     // Ask the router itself, so the table holds openapi-backend's decision and not a re-implementation.
     const routed = backend.router.matchOperation({ method: operation.method, path: operation.path, headers: {} });
-    if (routed?.operationId === undefined) throw new SpecError(`openapi-backend does not route ${operation.method.toUpperCase()} ${operation.path}`);
+    if (routed?.operationId === undefined)
+      throw new SpecError(`openapi-backend does not route ${operation.method.toUpperCase()} ${operation.path}`);
     (routes[operation.path] ??= {})[operation.method.toUpperCase()] = routed.operationId;
   }
   return routes;
@@ -112,7 +113,9 @@ export async function loadBackendCore(document: OpenApiDocument): Promise<Contra
     // Validated once: with no parameters and no body, every request gets this same result.
     const errors = core.requestErrors(operation, { method: operation.method, path: operation.path, query: {}, headers: {} });
     if (errors !== null) {
-      throw new SpecError(`${operation.id}: a request without parameters fails its own validation: ${formatSchemaErrors(errors).join('; ')}`);
+      throw new SpecError(
+        `${operation.id}: a request without parameters fails its own validation: ${formatSchemaErrors(errors).join('; ')}`,
+      );
     }
     if (core.responseValidator(operation.id, 200) === undefined) {
       throw new SpecError(`${operation.id}: openapi.json has no application/json schema for its 200 response`);

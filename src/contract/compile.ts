@@ -27,8 +27,10 @@ export async function compileContract(specFile: string): Promise<CompileResult> 
   const { bytes, document } = loadSpecFile(specFile);
   const core = await loadBackendCore(document);
   const dynamic = core.operations.find((operation) => !operation.staticRequest);
-  if (dynamic !== undefined) return { ok: false, reason: `${dynamic.id} has parameters or a body, which openapi-backend validates per request` };
-  if (core.operations.some((operation) => operation.path.includes('{'))) return { ok: false, reason: 'templated paths are routed by openapi-backend per request' };
+  if (dynamic !== undefined)
+    return { ok: false, reason: `${dynamic.id} has parameters or a body, which openapi-backend validates per request` };
+  if (core.operations.some((operation) => operation.path.includes('{')))
+    return { ok: false, reason: 'templated paths are routed by openapi-backend per request' };
 
   const definition = core.backend.definition as OpenApiDocument;
   const ajv = createAjv({ code: { source: true, esm: true } });

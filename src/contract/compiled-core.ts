@@ -36,7 +36,11 @@ export function compiledCore(module: CompiledModule): ContractCore {
     if (typeof validate !== 'function') throw new SpecError(`the compiled contract lacks validator ${name}; rebuild with npm run build`);
     return validate as Validator;
   };
-  const operations: ContractOperation[] = record.operations.map((operation) => ({ ...operation, staticRequest: true, queryParameters: new Set() }));
+  const operations: ContractOperation[] = record.operations.map((operation) => ({
+    ...operation,
+    staticRequest: true,
+    queryParameters: new Set(),
+  }));
   const byId = new Map(operations.map((operation) => [operation.id, operation]));
   const resolve = (id: string): ContractOperation => {
     const operation = byId.get(id);

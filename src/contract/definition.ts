@@ -9,7 +9,6 @@ import { OPERATION_METHODS } from './operation-id.js';
 
 const RESPONSE_KEY = /^(?:[1-5](?:XX|\d\d)|default)$/;
 
-
 /** Lists every structural problem of an OpenAPI 3.1 document; empty when there is none. */
 export function definitionProblems(document: unknown): string[] {
   const problems: string[] = [];

@@ -32,7 +32,9 @@ export function bindHandlers(
   handlers: Readonly<Record<string, DocumentSource<unknown>>>,
   emit: (event: DocumentEvent) => void,
 ): PublishedDocuments {
-  const missing = contract.operations.filter((op) => handlers[op.id] === undefined).map((op) => `${op.id} (${op.method.toUpperCase()} ${op.path})`);
+  const missing = contract.operations
+    .filter((op) => handlers[op.id] === undefined)
+    .map((op) => `${op.id} (${op.method.toUpperCase()} ${op.path})`);
   if (missing.length > 0) throw new HandlerMissingError(missing);
   const known = new Set(contract.operations.map((op) => op.id));
   const extra = Object.keys(handlers).filter((id) => !known.has(id));

@@ -18,8 +18,7 @@ export interface Representation {
 
 /** What an endpoint serves now: a representation, or the error it answers until the next good build. */
 export type DocumentState =
-  | { readonly ok: true; readonly representation: Representation }
-  | { readonly ok: false; readonly error: HttpError };
+  { readonly ok: true; readonly representation: Representation } | { readonly ok: false; readonly error: HttpError };
 
 /** What happened at a rebuild; the service turns these into log lines and metrics. */
 export type DocumentEvent =

@@ -28,7 +28,12 @@ export interface SchemaProblem {
 
 /** The unescaped segments of a JSON Pointer: `/a~1b/0` → `['a/b', '0']`; `[]` for `''`. */
 export function pointerSegments(pointer: string): string[] {
-  return pointer === '' ? [] : pointer.split('/').slice(1).map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return pointer === ''
+    ? []
+    : pointer
+        .split('/')
+        .slice(1)
+        .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
 /** The structured form of Ajv errors, one {@link SchemaProblem} each. */
@@ -39,7 +44,8 @@ export function schemaProblems(errors: readonly SchemaError[] | null | undefined
       return memberProblem(error.instancePath, extra, 'is not allowed by openapi.json (additionalProperties: false)');
     }
     const missing = error.params.missingProperty;
-    if (error.keyword === 'required' && typeof missing === 'string') return memberProblem(error.instancePath, missing, 'is required by openapi.json');
+    if (error.keyword === 'required' && typeof missing === 'string')
+      return memberProblem(error.instancePath, missing, 'is required by openapi.json');
     const pointer = error.instancePath;
     return { pointer, member: pointerSegments(pointer).at(-1) ?? DOCUMENT, message: error.message ?? error.keyword };
   });

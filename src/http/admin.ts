@@ -31,7 +31,12 @@ export function readinessProblems(documents: PublishedDocuments, drain: DrainSta
 }
 
 /** Creates the admin application: `/healthz`, `/readyz`, `/metrics`. */
-export function createAdminApp(documents: PublishedDocuments, metrics: Metrics, drain: DrainState, checks: readonly ReadinessCheck[] = []): Koa {
+export function createAdminApp(
+  documents: PublishedDocuments,
+  metrics: Metrics,
+  drain: DrainState,
+  checks: readonly ReadinessCheck[] = [],
+): Koa {
   const app = new Koa();
   app.silent = true;
   const router = new Router();

@@ -28,7 +28,11 @@ export function listenError(error: NodeJS.ErrnoException, port: number, host: st
   const failure = FAILURES[code];
   if (failure?.at === 'port') return new ListenError(settings.port, `${port} ${failure.why} on ${host} (${code})`, { cause: error });
   if (failure?.at === 'host') return new ListenError(settings.host, `"${host}" ${failure.why} (${code})`, { cause: error });
-  return new ListenError(`${settings.host}/${settings.port}`, `cannot listen on ${host} port ${port}: ${error.message.split('\n')[0] ?? ''} (${code})`, { cause: error });
+  return new ListenError(
+    `${settings.host}/${settings.port}`,
+    `cannot listen on ${host} port ${port}: ${error.message.split('\n')[0] ?? ''} (${code})`,
+    { cause: error },
+  );
 }
 
 /** Binds `server`; resolves with the bound port, rejects with a {@link ListenError}. */

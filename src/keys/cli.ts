@@ -121,7 +121,8 @@ function isCommand(name: string): name is Command {
 
 async function generate(dir: string, values: Values, io: CliIo): Promise<number> {
   const alg = parseAlg(values.alg);
-  if (values.bits !== undefined && !/^\d+$/.test(values.bits)) throw new UsageError(`--bits ${JSON.stringify(values.bits)} is not a number`);
+  if (values.bits !== undefined && !/^\d+$/.test(values.bits))
+    throw new UsageError(`--bits ${JSON.stringify(values.bits)} is not a number`);
   const bits = values.bits === undefined ? MIN_RSA_BITS : Number(values.bits);
   const kid = values.kid ?? newKid('key');
   const problem = newKeyProblem(kid, bits);
@@ -129,7 +130,7 @@ async function generate(dir: string, values: Values, io: CliIo): Promise<number>
   const key = await writeNewKey({ dir, kid, alg, bits });
   io.out(key.kid);
   io.err(`wrote ${key.file} (RSA ${key.bits} bits, ${key.format === 'pem' ? 'PKCS#8 PEM' : `private JWK, alg ${alg ?? ''}`}, mode 0600)`);
-  io.err('publish it for at least CACHE_MAX_AGE plus the clients\' cache time before signing with it');
+  io.err("publish it for at least CACHE_MAX_AGE plus the clients' cache time before signing with it");
   return 0;
 }
 
@@ -138,7 +139,10 @@ async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorit
   const exported = exportPublic(await scanKeysDir(dir, defaultAlg), values.kid, format);
   const described = exported.keys.map((key) => `${key.kid} (${key.alg})`).join(', ');
   if (values.out === undefined) {
-    exported.text.trimEnd().split('\n').forEach((line) => io.out(line));
+    exported.text
+      .trimEnd()
+      .split('\n')
+      .forEach((line) => io.out(line));
   } else {
     try {
       await writeFile(values.out, exported.text, { mode: 0o644, flag: 'wx' });
@@ -150,7 +154,9 @@ async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorit
   }
   const [key] = exported.keys;
   if (format === 'pem' && key !== undefined && key.alg !== defaultAlg) {
-    io.err(`note: a PEM carries no alg; the service will publish it with KEYS_DEFAULT_ALG (${defaultAlg}), not ${key.alg}: use --format jwk to keep ${key.alg}`);
+    io.err(
+      `note: a PEM carries no alg; the service will publish it with KEYS_DEFAULT_ALG (${defaultAlg}), not ${key.alg}: use --format jwk to keep ${key.alg}`,
+    );
   }
   if (format === 'pem' && key !== undefined) io.err(`name it ${key.kid}.pem in KEYS_DIR: a PEM's kid is its file name`);
   return 0;

@@ -34,7 +34,10 @@ export async function ensureDevKeysDir(dir: string): Promise<DevKeysDir> {
     return { dir, generated: await writeNewKey({ dir, kid: newKid('dev') }) };
   } catch (error) {
     const reason = describeFsError(error instanceof KeysDirError ? error.cause : error);
-    throw new KeysDirError(`KEYS_DIR is not set, and the development key directory ${dir} cannot be used: ${reason}. Set KEYS_DIR to the directory of the signing keys`, { cause: error });
+    throw new KeysDirError(
+      `KEYS_DIR is not set, and the development key directory ${dir} cannot be used: ${reason}. Set KEYS_DIR to the directory of the signing keys`,
+      { cause: error },
+    );
   }
 }
 

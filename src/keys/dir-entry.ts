@@ -49,7 +49,13 @@ export function sameIdentity(a: EntryIdentity | undefined, b: EntryIdentity | un
  * refused unread; a FIFO, socket or device is refused whatever its name, a directory only when its name has a key
  * file's extension (`keys.pem/`); other subdirectories are ignored.
  */
-export async function probeEntries(dir: string, root: string, names: readonly string[], maxBytes: number, statMany: StatMany): Promise<EntryProbe[]> {
+export async function probeEntries(
+  dir: string,
+  root: string,
+  names: readonly string[],
+  maxBytes: number,
+  statMany: StatMany,
+): Promise<EntryProbe[]> {
   // Concatenated, not `path.join`ed: a name from readdir has no separator, and this runs per entry per rescan.
   const base = dir.endsWith(sep) ? dir : `${dir}${sep}`;
   const paths = names.map((name) => `${base}${name}`);
@@ -71,16 +77,32 @@ async function probeLink(name: string, path: string, root: string, maxBytes: num
   try {
     const target = await realpathNative(path);
     if (!isInside(root, target)) {
-      return { kind: 'refused', identity: { tag: `outside:${target}`, version: undefined }, reason: `is a symbolic link to ${target}, outside the keys directory; mount or copy the key into it instead` };
+      return {
+        kind: 'refused',
+        identity: { tag: `outside:${target}`, version: undefined },
+        reason: `is a symbolic link to ${target}, outside the keys directory; mount or copy the key into it instead`,
+      };
     }
     const stats = await callback<FileVersion & { readonly mode: number }>((done) => stat(target, done));
-    return classify(name, { mode: stats.mode, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs }, target, target, maxBytes);
+    return classify(
+      name,
+      { mode: stats.mode, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs },
+      target,
+      target,
+      maxBytes,
+    );
   } catch (error) {
     return failed(error);
   }
 }
 
-function classify(name: string, stats: Exclude<PathStat, { readonly error: string }>, path: string, resolved: string, maxBytes: number): EntryProbe {
+function classify(
+  name: string,
+  stats: Exclude<PathStat, { readonly error: string }>,
+  path: string,
+  resolved: string,
+  maxBytes: number,
+): EntryProbe {
   const identity = { tag: resolved, version: stats };
   if (isType(stats.mode, constants.S_IFREG)) {
     if (stats.size > maxBytes) return { kind: 'refused', identity, reason: `is larger than ${maxBytes} bytes (${stats.size})` };

@@ -36,7 +36,11 @@ export function exportPublic(set: KeySet, kid: string | undefined, format: Expor
   const keys = kid === undefined ? published : published.filter((key) => key.kid === kid);
   if (keys.length === 0 && kid !== undefined) {
     const refused = set.reports.find((report) => report.kid === kid && report.status === 'refused');
-    throw new KeyInvalidError(refused === undefined ? `no key with kid ${quote(kid)} (published: ${kids})` : `kid ${quote(kid)} is refused: ${refused.reason ?? ''}`);
+    throw new KeyInvalidError(
+      refused === undefined
+        ? `no key with kid ${quote(kid)} (published: ${kids})`
+        : `kid ${quote(kid)} is refused: ${refused.reason ?? ''}`,
+    );
   }
   const [first, ...others] = keys;
   if (first === undefined) throw new KeyInvalidError('no key is published');
@@ -45,6 +49,8 @@ export function exportPublic(set: KeySet, kid: string | undefined, format: Expor
     return { text: `${JSON.stringify(value, null, 2)}\n`, keys };
   }
   if (others.length > 0) throw new KeyInvalidError(`a PEM holds one key; pass --kid (published: ${kids}), or use --format jwk`);
-  const pem = createPublicKey({ key: { kty: first.kty, n: first.n, e: first.e }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const pem = createPublicKey({ key: { kty: first.kty, n: first.n, e: first.e }, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   return { text: pem, keys };
 }

@@ -136,7 +136,8 @@ export class KeyDirScanner {
       const before = previous.get(name);
       if (probe.kind !== 'file') states[index] = settleUnread(name, probe, before, kept);
       else if (before?.pending !== undefined && sameIdentity(before.pending.identity, probe.identity)) states[index] = before.pending;
-      else if (before !== undefined && sameIdentity(before.identity, probe.identity)) states[index] = before.pending === undefined ? before : { identity: before.identity, entries: before.entries };
+      else if (before !== undefined && sameIdentity(before.identity, probe.identity))
+        states[index] = before.pending === undefined ? before : { identity: before.identity, entries: before.entries };
       else toRead.push(index);
     });
     await mapLimited(toRead, READ_CONCURRENCY, async (index) => {
@@ -160,7 +161,12 @@ export class KeyDirScanner {
   }
 
   /** Reads and parses a file whose identity changed. */
-  async #read(name: string, probe: Extract<EntryProbe, { kind: 'file' }>, before: FileState | undefined, kept: KeptFile[]): Promise<FileState | undefined> {
+  async #read(
+    name: string,
+    probe: Extract<EntryProbe, { kind: 'file' }>,
+    before: FileState | undefined,
+    kept: KeptFile[],
+  ): Promise<FileState | undefined> {
     let read;
     try {
       read = await readBoundedFile(probe.path, MAX_KEY_FILE_BYTES, { noFollow: true });
@@ -178,7 +184,12 @@ export class KeyDirScanner {
 }
 
 /** The state of an entry that is not a regular file to read: `undefined` when it contributes nothing. */
-function settleUnread(name: string, probe: Exclude<EntryProbe, { kind: 'file' }>, before: FileState | undefined, kept: KeptFile[]): FileState | undefined {
+function settleUnread(
+  name: string,
+  probe: Exclude<EntryProbe, { kind: 'file' }>,
+  before: FileState | undefined,
+  kept: KeptFile[],
+): FileState | undefined {
   switch (probe.kind) {
     case 'gone':
     case 'ignored':
@@ -208,7 +219,13 @@ function adopt(before: FileState | undefined, candidate: Candidate): FileState {
 }
 
 /** The state after a filesystem error: gone, kept (transient), or refused (permission and the like). */
-function failed(name: string, error: unknown, identity: EntryIdentity, before: FileState | undefined, kept: KeptFile[]): FileState | undefined {
+function failed(
+  name: string,
+  error: unknown,
+  identity: EntryIdentity,
+  before: FileState | undefined,
+  kept: KeptFile[],
+): FileState | undefined {
   const code = errorCode(error);
   if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
   if (code !== undefined && TRANSIENT_ERROR_CODES.has(code)) return keep(name, `cannot be read right now (${code})`, before, kept);

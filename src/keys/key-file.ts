@@ -18,7 +18,15 @@ import { isValidKid } from '../rules/kid.js';
 import { jsonShapeProblem } from './json-shape.js';
 import { errorCode } from './key-errors.js';
 import { looksLikePem, pemBlocks } from './pem.js';
-import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims, type PublicMembers, type PublishedJwk } from './public-jwk.js';
+import {
+  acceptJwk,
+  candidateJwk,
+  checkKeyOps,
+  publicMembers,
+  type KeyClaims,
+  type PublicMembers,
+  type PublishedJwk,
+} from './public-jwk.js';
 
 /**
  * Extensions that mark a file as meant to be a key: such a file whose content is no PEM, JWK or JWKS is refused
@@ -107,7 +115,13 @@ interface Claims extends Omit<KeyClaims, 'kid'> {
  * per-key rules of `src/rules/jwks.ts` on the JWK it would be published as. What was learnt before a refusal is
  * kept, so that `list` can show the kid and bits of a key refused for its alg.
  */
-async function describeKey(file: string, index: number | undefined, claims: Claims, defaultAlg: KeyAlgorithm, load: () => PublicMembers): Promise<KeyEntry> {
+async function describeKey(
+  file: string,
+  index: number | undefined,
+  claims: Claims,
+  defaultAlg: KeyAlgorithm,
+  load: () => PublicMembers,
+): Promise<KeyEntry> {
   let members: PublicMembers | undefined;
   try {
     if (claims.kid === undefined) throw new KeyInvalidError('no kid: a JWKS with several keys needs a kid on each key');
@@ -121,7 +135,15 @@ async function describeKey(file: string, index: number | undefined, claims: Clai
   } catch (error) {
     const bits = typeof members?.n === 'string' ? rsaModulusBits(members.n) : undefined;
     const alg = claims.alg !== undefined ? shown(claims.alg) : members?.kty === 'RSA' ? defaultAlg : undefined;
-    return { file, index, kid: claims.kid === undefined ? undefined : shown(claims.kid), alg, bits, status: 'refused', reason: reasonOf(error) };
+    return {
+      file,
+      index,
+      kid: claims.kid === undefined ? undefined : shown(claims.kid),
+      alg,
+      bits,
+      status: 'refused',
+      reason: reasonOf(error),
+    };
   }
 }
 
@@ -165,7 +187,8 @@ function loadPem(text: string): KeyObject {
   for (const block of pemBlocks(text)) {
     const { label } = block;
     examined += 1;
-    if (examined > MAX_PEM_BLOCKS) throw new KeyInvalidError(`no key in the first ${MAX_PEM_BLOCKS} PEM blocks (blocks: ${[...labels].join(', ')})`);
+    if (examined > MAX_PEM_BLOCKS)
+      throw new KeyInvalidError(`no key in the first ${MAX_PEM_BLOCKS} PEM blocks (blocks: ${[...labels].join(', ')})`);
     if (labels.size < MAX_LABELS_SHOWN) labels.add(label);
     // Only a legacy PKCS#1 private key carries encryption headers in its body.
     if (label.includes('ENCRYPTED') || (label.endsWith('PRIVATE KEY') && block.body.includes('Proc-Type: 4,ENCRYPTED'))) {
@@ -179,7 +202,9 @@ function loadPem(text: string): KeyObject {
       throw new KeyInvalidError(`unparseable PEM ${label}${codeSuffix(error)}`, { cause: error });
     }
   }
-  throw new KeyInvalidError(labels.size === 0 ? 'malformed PEM: no complete BEGIN/END block' : `no key in PEM (blocks: ${[...labels].join(', ')})`);
+  throw new KeyInvalidError(
+    labels.size === 0 ? 'malformed PEM: no complete BEGIN/END block' : `no key in PEM (blocks: ${[...labels].join(', ')})`,
+  );
 }
 
 /** The entries of a JWK or JWKS file; `undefined` when the text is JSON of another kind. */
@@ -197,17 +222,28 @@ async function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): 
   if (!('keys' in value)) return undefined;
   const keys = value.keys;
   if (!Array.isArray(keys) || keys.length === 0) return [refusedFile(file, 'JWKS "keys" is not a non-empty array')];
-  if (keys.length > MAX_KEYS_PER_FILE) return [refusedFile(file, `JWKS holds ${keys.length} keys; at most ${MAX_KEYS_PER_FILE} are read from one file`)];
+  if (keys.length > MAX_KEYS_PER_FILE)
+    return [refusedFile(file, `JWKS holds ${keys.length} keys; at most ${MAX_KEYS_PER_FILE} are read from one file`)];
   // Only a lone key may borrow the file's name: with several, a shared kid would refuse them all as duplicates.
   const fallbackKid = keys.length === 1 ? kidFromFileName(file) : undefined;
   const entries: KeyEntry[] = [];
   for (const [index, key] of keys.entries()) {
-    entries.push(isJsonObject(key) ? await parseJwk(file, index, key, fallbackKid, defaultAlg) : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index });
+    entries.push(
+      isJsonObject(key)
+        ? await parseJwk(file, index, key, fallbackKid, defaultAlg)
+        : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index },
+    );
   }
   return entries;
 }
 
-function parseJwk(file: string, index: number | undefined, jwk: Readonly<Record<string, unknown>>, fallbackKid: string | undefined, defaultAlg: KeyAlgorithm): Promise<KeyEntry> {
+function parseJwk(
+  file: string,
+  index: number | undefined,
+  jwk: Readonly<Record<string, unknown>>,
+  fallbackKid: string | undefined,
+  defaultAlg: KeyAlgorithm,
+): Promise<KeyEntry> {
   const claims: Claims = { kid: jwk.kid ?? fallbackKid, alg: jwk.alg, use: jwk.use, keyOps: jwk.key_ops };
   return describeKey(file, index, claims, defaultAlg, () => loadJwk(jwk));
 }

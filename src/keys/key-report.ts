@@ -25,7 +25,12 @@ export function keyReport(dir: string, reports: readonly KeyFileReport[]): KeyRe
     ]),
   ];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(column === row.length - 1 ? 0 : (widths[column] ?? 0))).join('  ').trimEnd());
+  const table = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(column === row.length - 1 ? 0 : (widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
   const published = reports.filter((report) => report.status === 'published').length;
   const refused = reports.length - published;
   return { lines: [`keys in ${dir}:`, ...table, `${published} published, ${refused} refused`], ok: published > 0 && refused === 0 };

@@ -67,10 +67,19 @@ export function buildKeySet(entries: readonly KeyEntry[]): KeySet {
       if (sharing[0] === entry) published.push(entry.jwk);
       return { ...base, status: 'published', reason: others.length === 0 ? undefined : `same key as ${others.join(', ')}: published once` };
     }
-    return { ...base, status: 'refused', reason: `duplicate kid "${entry.kid}" with different keys (also in ${others.join(', ')}): none is published` };
+    return {
+      ...base,
+      status: 'refused',
+      reason: `duplicate kid "${entry.kid}" with different keys (also in ${others.join(', ')}): none is published`,
+    };
   });
   for (const [kid, sharing] of byKid) {
-    if (!allSameKey(sharing)) refusals.push({ files: [...new Set(sharing.map((entry) => entry.file))], kid, reason: 'duplicate kid with different keys: none is published' });
+    if (!allSameKey(sharing))
+      refusals.push({
+        files: [...new Set(sharing.map((entry) => entry.file))],
+        kid,
+        reason: 'duplicate kid with different keys: none is published',
+      });
   }
   published.sort((a, b) => compare(a.kid, b.kid));
   return {
@@ -94,7 +103,9 @@ export function keyLabel(entry: { readonly file: string; readonly index: number 
 /** Whether every key would publish the same JWK (same `n`, `e`, `alg` and `use`): one key, stated in several files. */
 function allSameKey(keys: readonly AcceptedKey[]): boolean {
   const first = keys[0]?.jwk;
-  return first === undefined || keys.every(({ jwk }) => jwk.n === first.n && jwk.e === first.e && jwk.alg === first.alg && jwk.use === first.use);
+  return (
+    first === undefined || keys.every(({ jwk }) => jwk.n === first.n && jwk.e === first.e && jwk.alg === first.alg && jwk.use === first.use)
+  );
 }
 
 /** Code-unit order: unlike localeCompare it is the same on every host, which byte-identical replicas need. */

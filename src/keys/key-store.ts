@@ -333,7 +333,8 @@ export class KeyStore implements DocumentSource<Jwks> {
     for (const { file, reason } of kept) {
       const id = `${file}\u0000${reason}`;
       current.add(id);
-      if (!this.#loggedKept.has(id)) logger.warn({ file: join(dir, file), reason }, 'key file not read this scan; keeping its previous result');
+      if (!this.#loggedKept.has(id))
+        logger.warn({ file: join(dir, file), reason }, 'key file not read this scan; keeping its previous result');
     }
     this.#loggedKept = current;
   }
@@ -361,7 +362,10 @@ export class KeyStore implements DocumentSource<Jwks> {
     } catch (error) {
       if (this.#watchWarned) return;
       this.#watchWarned = true;
-      this.#options.logger.warn({ dir: this.#options.dir, reason: describeFsError(error) }, 'cannot watch the keys directory; relying on the periodic rescan');
+      this.#options.logger.warn(
+        { dir: this.#options.dir, reason: describeFsError(error) },
+        'cannot watch the keys directory; relying on the periodic rescan',
+      );
     }
   }
 

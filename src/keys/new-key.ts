@@ -45,7 +45,8 @@ export function newKid(prefix: string, now: Date = new Date()): string {
 
 /** Why `kid` or `bits` cannot be generated, or `undefined` when they can. */
 export function newKeyProblem(kid: string, bits: number): string | undefined {
-  if (!KID_PATTERN.test(kid)) return `kid ${JSON.stringify(kid)} is not 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit`;
+  if (!KID_PATTERN.test(kid))
+    return `kid ${JSON.stringify(kid)} is not 1 to 128 letters, digits, '.', '_' or '-' starting with a letter or digit`;
   if (!Number.isInteger(bits) || bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) {
     return `bits ${bits} is not a whole number from ${MIN_RSA_BITS} to ${MAX_RSA_BITS}`;
   }

@@ -49,7 +49,9 @@ export type CandidateJwk = PublicMembers & KeyClaims;
 export function publicMembers(key: KeyObject): PublicMembers {
   const type = key.asymmetricKeyType;
   if (type === 'rsa-pss') {
-    throw new KeyInvalidError('RSA-PSS-restricted key (id-RSASSA-PSS) is not supported; convert it to a plain RSA key, which signs PS256 too');
+    throw new KeyInvalidError(
+      'RSA-PSS-restricted key (id-RSASSA-PSS) is not supported; convert it to a plain RSA key, which signs PS256 too',
+    );
   }
   let exported: JsonWebKey;
   try {

@@ -8,7 +8,12 @@
  * sorted by name. Nested arrays and objects are frozen too; their own order is the configuration's.
  */
 export function canonicalMembers(document: Readonly<Record<string, unknown>>, order: readonly string[]): Readonly<Record<string, unknown>> {
-  const names = [...order.filter((name) => name in document), ...Object.keys(document).filter((name) => !order.includes(name)).sort()];
+  const names = [
+    ...order.filter((name) => name in document),
+    ...Object.keys(document)
+      .filter((name) => !order.includes(name))
+      .sort(),
+  ];
   const result: Record<string, unknown> = {};
   for (const name of names) result[name] = deepFreeze(structuredClone(document[name]));
   return Object.freeze(result);

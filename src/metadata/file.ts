@@ -3,8 +3,7 @@ import { readJsonObjectFile } from '../json-file.js';
 
 /** The members the file sets, or the one problem that keeps it from being read. */
 export type MetadataFile =
-  | { readonly ok: true; readonly members: Readonly<Record<string, unknown>> }
-  | { readonly ok: false; readonly problem: string };
+  { readonly ok: true; readonly members: Readonly<Record<string, unknown>> } | { readonly ok: false; readonly problem: string };
 
 /**
  * Reads and parses `file`: a regular file of at most 1 MiB, opened non-blocking and checked on its descriptor,

@@ -11,7 +11,19 @@ export type { Logger } from 'pino';
  * Redacted paths. Every one has at least two segments (a wildcard or a named first key, then a member), so a
  * line whose values are all primitives can never match one; {@link requestLogger} relies on that.
  */
-const REDACT_PATHS = ['*.d', '*.p', '*.q', '*.dp', '*.dq', '*.qi', '*.oth', '*.privateKey', '*.pem', 'req.headers.authorization', 'req.headers.cookie'];
+const REDACT_PATHS = [
+  '*.d',
+  '*.p',
+  '*.q',
+  '*.dp',
+  '*.dq',
+  '*.qi',
+  '*.oth',
+  '*.privateKey',
+  '*.pem',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
 
 /**
  * pino's `isoTime`, formatted once per millisecond: under load many lines share a millisecond, and

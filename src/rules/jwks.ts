@@ -70,14 +70,19 @@ export function jwkFindings(key: unknown, member: string, isPrime: PrimeTest = p
   const findings: Finding[] = [
     ...kidFindings(key.kid, at('kid')),
     ...PRIVATE_MEMBERS.filter((name) => name in key).map((name) =>
-      finding(JWKS_RULES.noPrivateMembers, `key${kid} publishes the private member "${name}"; the key must be removed and rotated`, at(name)),
+      finding(
+        JWKS_RULES.noPrivateMembers,
+        `key${kid} publishes the private member "${name}"; the key must be removed and rotated`,
+        at(name),
+      ),
     ),
   ];
   if (key.use !== 'sig') findings.push(finding(JWKS_RULES.useSig, `is ${quote(key.use)}${kid}; must be "sig"`, at('use')));
   if (!isKeyAlgorithm(key.alg)) {
     findings.push(finding(JWKS_RULES.algAllowed, `is ${quote(key.alg)}${kid}; must be one of ${KEY_ALGORITHMS.join(', ')}`, at('alg')));
   }
-  if (key.kty !== 'RSA') findings.push(finding(JWKS_RULES.ktyRsa, `is ${quote(key.kty)}${kid}; the allowed algorithms need "RSA"`, at('kty')));
+  if (key.kty !== 'RSA')
+    findings.push(finding(JWKS_RULES.ktyRsa, `is ${quote(key.kty)}${kid}; the allowed algorithms need "RSA"`, at('kty')));
   else findings.push(...rsaKeyFindings(key, at, kid, isPrime));
   return findings;
 }
@@ -97,7 +102,14 @@ function duplicateKidFindings(keys: readonly unknown[]): Finding[] {
     if (!isJsonObject(key) || typeof key.kid !== 'string') return;
     const first = seen.get(key.kid);
     if (first === undefined) seen.set(key.kid, index);
-    else findings.push(finding(JWKS_RULES.kidUnique, `${quote(key.kid)} is also the kid of keys[${first}]; clients could pick the wrong key`, `keys[${index}].kid`));
+    else
+      findings.push(
+        finding(
+          JWKS_RULES.kidUnique,
+          `${quote(key.kid)} is also the kid of keys[${first}]; clients could pick the wrong key`,
+          `keys[${index}].kid`,
+        ),
+      );
   });
   return findings;
 }

@@ -53,7 +53,7 @@ export function isEndpointMember(name: string): boolean {
 /** `actual` (the `issuer` member) is exactly `expected`; `expectedFrom` says where that came from (`ISSUER`, `the base URL`). */
 export function issuerMatchFindings(actual: unknown, expected: string, expectedFrom: string): Finding[] {
   if (actual === expected) return [];
-  const shown = typeof actual === 'string' ? `"${actual}"` : JSON.stringify(actual) ?? 'missing';
+  const shown = typeof actual === 'string' ? `"${actual}"` : (JSON.stringify(actual) ?? 'missing');
   return [
     finding(
       METADATA_RULES.issuerMatch,
@@ -74,7 +74,8 @@ export function endpointFindings(metadata: Readonly<Record<string, unknown>>): F
       findings.push(finding(METADATA_RULES.endpointAbsolute, `"${value}" is not an absolute URL`, member));
       continue;
     }
-    if (!hasSecureScheme(url)) findings.push(finding(METADATA_RULES.endpointHttps, `"${value}" must use https; ${HTTPS_EXPLANATION}`, member));
+    if (!hasSecureScheme(url))
+      findings.push(finding(METADATA_RULES.endpointHttps, `"${value}" must use https; ${HTTPS_EXPLANATION}`, member));
     if (rawComponents(value).hasFragment) {
       findings.push(finding(METADATA_RULES.endpointNoFragment, `"${value}" has a fragment component; RFC 6749 §3.1 forbids it`, member));
     }
@@ -86,7 +87,13 @@ export function endpointFindings(metadata: Readonly<Record<string, unknown>>): F
 export function requiredArrayFindings(metadata: Readonly<Record<string, unknown>>, members: readonly string[]): Finding[] {
   return members
     .filter((member) => Array.isArray(metadata[member]) && (metadata[member] as unknown[]).length === 0)
-    .map((member) => finding(METADATA_RULES.requiredArrayNonEmpty, 'is an empty array; openapi.json requires it, so it must list at least one value', member));
+    .map((member) =>
+      finding(
+        METADATA_RULES.requiredArrayNonEmpty,
+        'is an empty array; openapi.json requires it, so it must list at least one value',
+        member,
+      ),
+    );
 }
 
 /** What {@link metadataFindings} compares the document with. */

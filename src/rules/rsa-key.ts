@@ -45,7 +45,8 @@ export const RSA_KEY_RULES = {
   },
   modulus: {
     id: 'sp800-56b.rsa-modulus',
-    summary: 'every RSA modulus n is odd, has no prime factor below 752, and is neither a prime nor a perfect power (SP 800-56B Rev. 2 §6.4.2.2)',
+    summary:
+      'every RSA modulus n is odd, has no prime factor below 752, and is neither a prime nor a perfect power (SP 800-56B Rev. 2 §6.4.2.2)',
     reference: SP_800_56B,
   },
 } as const satisfies Record<string, Rule>;
@@ -73,7 +74,12 @@ export function rsaModulusBits(n: string): number | undefined {
  * findings (`keys[0].n`), `kid` is appended to each message (e.g. ` (kid "k")`, already printable). The modulus
  * structure is examined only when its size is allowed, so a 1.6-Mbit `n` costs a length check.
  */
-export function rsaKeyFindings(key: { readonly n?: unknown; readonly e?: unknown }, at: (member: string) => string, kid: string, isPrime: PrimeTest = primeTestSync): Finding[] {
+export function rsaKeyFindings(
+  key: { readonly n?: unknown; readonly e?: unknown },
+  at: (member: string) => string,
+  kid: string,
+  isPrime: PrimeTest = primeTestSync,
+): Finding[] {
   return [...exponentFindings(key.e, at('e'), kid), ...modulusFindings(key.n, at('n'), kid, isPrime)];
 }
 
@@ -93,7 +99,9 @@ export async function withPrimeTestOffThread<T>(rules: (isPrime: PrimeTest) => T
 }
 
 function exponentFindings(e: unknown, member: string, kid: string): Finding[] {
-  const refuse = (what: string): Finding[] => [finding(RSA_KEY_RULES.exponent, `${what}${kid}; must be an odd integer with 65537 ≤ e < 2^256`, member)];
+  const refuse = (what: string): Finding[] => [
+    finding(RSA_KEY_RULES.exponent, `${what}${kid}; must be an odd integer with 65537 ≤ e < 2^256`, member),
+  ];
   if (e === undefined) return refuse('is missing');
   const bytes = typeof e === 'string' ? base64urlBytes(e) : undefined;
   if (bytes === undefined) return refuse('is not a base64url integer');
@@ -109,8 +117,10 @@ function modulusFindings(n: unknown, member: string, kid: string, isPrime: Prime
   const bytes = typeof n === 'string' ? base64urlBytes(n) : undefined;
   if (bytes === undefined) return [finding(RSA_KEY_RULES.size, `is not a base64url modulus${kid}`, member)];
   const bits = bitLength(bytes);
-  if (bits < MIN_RSA_BITS) return [finding(RSA_KEY_RULES.size, `is a ${bits}-bit modulus${kid}; at least ${MIN_RSA_BITS} bits are required`, member)];
-  if (bits > MAX_RSA_BITS) return [finding(RSA_KEY_RULES.size, `is a ${bits}-bit modulus${kid}; at most ${MAX_RSA_BITS} bits are allowed`, member)];
+  if (bits < MIN_RSA_BITS)
+    return [finding(RSA_KEY_RULES.size, `is a ${bits}-bit modulus${kid}; at least ${MIN_RSA_BITS} bits are required`, member)];
+  if (bits > MAX_RSA_BITS)
+    return [finding(RSA_KEY_RULES.size, `is a ${bits}-bit modulus${kid}; at most ${MAX_RSA_BITS} bits are allowed`, member)];
   const problem = modulusProblem(toBigInt(bytes), isPrime);
   if (problem === undefined) return [];
   return [finding(RSA_KEY_RULES.modulus, `${problem.what}${kid}; ${problem.why}`, member)];

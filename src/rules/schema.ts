@@ -16,7 +16,10 @@ export const SCHEMA_RULE = {
 
 /** `/keys/0/d` → `keys[0].d`: the member notation findings use. */
 export function memberOfPointer(pointer: string): string {
-  return pointerSegments(pointer).reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`), '');
+  return pointerSegments(pointer).reduce(
+    (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`),
+    '',
+  );
 }
 
 /**
@@ -24,7 +27,9 @@ export function memberOfPointer(pointer: string): string {
  * member by its path (`keys[0].n`); a problem of the whole document names none.
  */
 export function schemaFindings(problems: readonly SchemaProblem[]): Finding[] {
-  return problems.map((problem) => finding(SCHEMA_RULE, problem.message, problem.pointer === '' ? undefined : memberOfPointer(problem.pointer)));
+  return problems.map((problem) =>
+    finding(SCHEMA_RULE, problem.message, problem.pointer === '' ? undefined : memberOfPointer(problem.pointer)),
+  );
 }
 
 /** The names of `schema.properties`, in document order. */

@@ -30,7 +30,11 @@ export const HTTPS_EXPLANATION = `plain http is accepted only on ${LOOPBACK_HOST
  * The parts of `value` WHATWG URL parsing hides: `https://a.example?` parses with an empty `search`, yet the
  * string still carries a query delimiter that clients comparing identifiers by string will see.
  */
-export function rawComponents(value: string): { readonly hasQuery: boolean; readonly hasFragment: boolean; readonly trailingSlash: boolean } {
+export function rawComponents(value: string): {
+  readonly hasQuery: boolean;
+  readonly hasFragment: boolean;
+  readonly trailingSlash: boolean;
+} {
   const fragmentAt = value.indexOf('#');
   const beforeFragment = fragmentAt === -1 ? value : value.slice(0, fragmentAt);
   const queryAt = beforeFragment.indexOf('?');

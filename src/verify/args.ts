@@ -55,6 +55,7 @@ function timeout(value: string | undefined): number {
 
 function origin(value: string | undefined): string {
   if (value === undefined) return DEFAULT_ORIGIN;
-  if (!URL.canParse(value) || new URL(value).origin !== value) throw new UsageError(`--origin: "${value}" is not an origin such as https://app.example.com`);
+  if (!URL.canParse(value) || new URL(value).origin !== value)
+    throw new UsageError(`--origin: "${value}" is not an origin such as https://app.example.com`);
   return value;
 }

@@ -26,12 +26,18 @@ export async function checkMetadata(session: Session, metadata: unknown, jwks: S
   const findings = metadataFindings(metadata, { schema, issuer: session.base, issuerFrom: 'the base URL' });
   session.report.checkAll([...Object.values(ISSUER_RULES), ...Object.values(METADATA_RULES)], 'metadata', findings);
   const jwksUri = isJsonObject(metadata) ? metadata.jwks_uri : undefined;
-  session.report.check(HTTP_RULES.jwksUri, 'metadata', await jwksUriFindings(session, jwksUri, jwks), `${String(jwksUri)} serves the same key set`);
+  session.report.check(
+    HTTP_RULES.jwksUri,
+    'metadata',
+    await jwksUriFindings(session, jwksUri, jwks),
+    `${String(jwksUri)} serves the same key set`,
+  );
 }
 
 async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedKeySet | undefined): Promise<Finding[]> {
   const fail = (message: string): Finding[] => [finding(HTTP_RULES.jwksUri, message, 'jwks_uri')];
-  if (typeof jwksUri !== 'string' || parseAbsoluteUrl(jwksUri) === undefined) return fail(`${JSON.stringify(jwksUri) ?? 'missing'} is not a URL to fetch`);
+  if (typeof jwksUri !== 'string' || parseAbsoluteUrl(jwksUri) === undefined)
+    return fail(`${JSON.stringify(jwksUri) ?? 'missing'} is not a URL to fetch`);
   const exchange = await session.request(HTTP_RULES.jwksUri, jwksUri);
   if (exchange === undefined) return [];
   if (exchange.status !== 200) {
@@ -60,7 +66,9 @@ function keySetFingerprint(set: unknown): string {
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (isJsonObject(value)) {
-    const members = Object.keys(value).sort().map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
+    const members = Object.keys(value)
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
     return `{${members.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

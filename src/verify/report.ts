@@ -34,7 +34,13 @@ export class ReportBuilder {
    * Records `findings` of `rule` on `subject`: one result per finding with `severity`, or a PASS with
    * `passEvidence` when there is none.
    */
-  check(rule: Rule, subject: string, findings: readonly Finding[], passEvidence: string, severity: Exclude<Outcome, 'pass'> = 'fail'): void {
+  check(
+    rule: Rule,
+    subject: string,
+    findings: readonly Finding[],
+    passEvidence: string,
+    severity: Exclude<Outcome, 'pass'> = 'fail',
+  ): void {
     const own = findings.filter((found) => found.rule === rule.id);
     if (own.length === 0) {
       this.#results.push({ outcome: 'pass', rule: rule.id, subject, evidence: passEvidence });

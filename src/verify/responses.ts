@@ -25,8 +25,14 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
   const { status, headers } = exchange;
   const redirect = status >= 300 && status < 400;
   const location = headers.get('location') ?? '(no Location header)';
-  report.check(HTTP_RULES.noRedirect, subject, redirect ? [finding(HTTP_RULES.noRedirect, `${status} redirect to ${location}; clients do not follow it`, 'Location')] : [], `answered ${status}`);
-  const statusFindings: Finding[] = status === expected.status ? [] : [finding(expected.statusRule, `is ${status}, expected ${expected.status}`, 'status')];
+  report.check(
+    HTTP_RULES.noRedirect,
+    subject,
+    redirect ? [finding(HTTP_RULES.noRedirect, `${status} redirect to ${location}; clients do not follow it`, 'Location')] : [],
+    `answered ${status}`,
+  );
+  const statusFindings: Finding[] =
+    status === expected.status ? [] : [finding(expected.statusRule, `is ${status}, expected ${expected.status}`, 'status')];
   report.check(expected.statusRule, subject, statusFindings, `${status}`);
   if (status !== expected.status) return undefined;
 
@@ -34,7 +40,13 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
   const typeFindings: Finding[] =
     type === 'application/json'
       ? []
-      : [finding(HTTP_RULES.contentType, type === undefined ? 'is missing; must be application/json' : `is "${type}"; must be application/json`, 'Content-Type')];
+      : [
+          finding(
+            HTTP_RULES.contentType,
+            type === undefined ? 'is missing; must be application/json' : `is "${type}"; must be application/json`,
+            'Content-Type',
+          ),
+        ];
   report.check(HTTP_RULES.contentType, subject, typeFindings, headers.get('content-type') ?? '');
   if (!checkBodySize(session, exchange)) return undefined;
 
@@ -55,7 +67,9 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
  * be checked further).
  */
 export function checkBodySize(session: Session, exchange: Exchange): boolean {
-  const findings = exchange.oversized ? [finding(HTTP_RULES.bodySize, `is over ${MAX_BODY_BYTES} bytes; verify stopped reading there`, 'body')] : [];
+  const findings = exchange.oversized
+    ? [finding(HTTP_RULES.bodySize, `is over ${MAX_BODY_BYTES} bytes; verify stopped reading there`, 'body')]
+    : [];
   session.report.check(HTTP_RULES.bodySize, session.subject(exchange.method, exchange.url), findings, `${exchange.bodyBytes} bytes`);
   return !exchange.oversized;
 }

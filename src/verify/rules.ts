@@ -34,7 +34,11 @@ export const ADVICE_RULES = {
   cacheControl: { id: 'http.cache-control', summary: 'Cache-Control is present', reference: rfc(9111, '5.2') },
   etag: { id: 'http.etag', summary: 'an ETag answers 304 to If-None-Match', reference: rfc(9110, '13.1.2') },
   allow: { id: 'http.allow', summary: 'a 405 names the allowed methods in Allow', reference: rfc(9110, '15.5.6') },
-  cors: { id: 'http.cors', summary: 'Access-Control-Allow-Origin admits the origin', reference: 'https://fetch.spec.whatwg.org/#http-cors-protocol' },
+  cors: {
+    id: 'http.cors',
+    summary: 'Access-Control-Allow-Origin admits the origin',
+    reference: 'https://fetch.spec.whatwg.org/#http-cors-protocol',
+  },
   corsPreflight: {
     id: 'http.cors-preflight',
     summary: 'the CORS preflight admits the origin and the mcp-protocol-version header',

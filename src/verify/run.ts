@@ -31,7 +31,11 @@ export async function runCli(argv: readonly string[], output: CliOutput): Promis
       output.stdout(USAGE);
       return EXIT.ok;
     }
-    const report = await verify(args.baseUrl, { timeoutMs: args.timeoutMs, origin: args.origin, onProgress: (line) => output.stderr(`… ${line}`) });
+    const report = await verify(args.baseUrl, {
+      timeoutMs: args.timeoutMs,
+      origin: args.origin,
+      onProgress: (line) => output.stderr(`… ${line}`),
+    });
     output.stdout(json ? JSON.stringify(report, null, 2) : formatReport(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   } catch (error) {

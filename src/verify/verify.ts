@@ -46,7 +46,13 @@ export interface VerifyOptions {
 export async function verify(baseUrl: string, options: VerifyOptions = {}): Promise<Report> {
   const base = normalizeBaseUrl(baseUrl);
   const contract = options.contract ?? (await Contract.load());
-  const session = new Session(base, contract, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.origin ?? DEFAULT_ORIGIN, options.onProgress ?? (() => undefined));
+  const session = new Session(
+    base,
+    contract,
+    options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    options.origin ?? DEFAULT_ORIGIN,
+    options.onProgress ?? (() => undefined),
+  );
 
   const metadata = await fetchDocument(session, 'getWellKnownOauthAuthorizationServer', true);
   const jwks = await fetchDocument(session, 'getWellKnownJwksJson', false);

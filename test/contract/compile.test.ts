@@ -67,7 +67,9 @@ describe('the compiled contract', () => {
   it('validates every response as openapi-backend does', () => {
     for (const operation of backend.operations) {
       for (const status of [200, 400, 404, 405, 500]) {
-        expect(verdicts(compiled.responseValidator(operation.id, status))).toEqual(verdicts(backend.responseValidator(operation.id, status)));
+        expect(verdicts(compiled.responseValidator(operation.id, status))).toEqual(
+          verdicts(backend.responseValidator(operation.id, status)),
+        );
       }
     }
   });
@@ -91,6 +93,9 @@ describe('compileContract', () => {
       doc.paths['/.well-known/jwks.json'].get.parameters = [{ name: 'kid', in: 'query', schema: { type: 'string' } }];
     });
     const result = await compileContract(file);
-    expect(result).toEqual({ ok: false, reason: 'getWellKnownJwksJson has parameters or a body, which openapi-backend validates per request' });
+    expect(result).toEqual({
+      ok: false,
+      reason: 'getWellKnownJwksJson has parameters or a body, which openapi-backend validates per request',
+    });
   });
 });

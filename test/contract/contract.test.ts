@@ -20,7 +20,8 @@ describe('Contract.load on the document as upstream exports it', () => {
       doc.paths['/keys/{kid}'].get.parameters = [{ name: 'kid', in: 'path', required: true, schema: { type: 'string' } }];
     });
     const contract = await Contract.load(file);
-    for (const path of ['/.well-known/jwks.json/', '/.well-known/jwks.json//', '/keys/main/']) expect(contract.match('GET', path).kind).toBe('not-found');
+    for (const path of ['/.well-known/jwks.json/', '/.well-known/jwks.json//', '/keys/main/'])
+      expect(contract.match('GET', path).kind).toBe('not-found');
     expect(contract.match('GET', '/keys/main').kind).toBe('operation');
   });
 
@@ -60,17 +61,25 @@ describe('Contract.load on the document as upstream exports it', () => {
     expect(contract.responseIssues('getWellKnownJwksJson', 200, { keys: [], extra: true })).toEqual([
       { pointer: '/extra', member: 'extra', message: 'is not allowed by openapi.json (additionalProperties: false)' },
     ]);
-    expect(contract.responseIssues('getWellKnownJwksJson', 200, {})).toEqual([{ pointer: '/keys', member: 'keys', message: 'is required by openapi.json' }]);
-    expect(contract.responseIssues('getWellKnownJwksJson', 200, [])).toEqual([{ pointer: '', member: '(document)', message: 'must be object' }]);
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, {})).toEqual([
+      { pointer: '/keys', member: 'keys', message: 'is required by openapi.json' },
+    ]);
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, [])).toEqual([
+      { pointer: '', member: '(document)', message: 'must be object' },
+    ]);
     expect(contract.responseProblems('getWellKnownJwksJson', 200, [])).toEqual(['(document): must be object']);
     const base = { message: 'm', type: 't', timestamp: '2026-01-01T00:00:00.000Z' };
-    expect(contract.componentIssues('ApiErrorResponse', { ...base, code: 7 })).toEqual([{ pointer: '/code', member: 'code', message: 'must be string,null' }]);
+    expect(contract.componentIssues('ApiErrorResponse', { ...base, code: 7 })).toEqual([
+      { pointer: '/code', member: 'code', message: 'must be string,null' },
+    ]);
   });
 
   it('names nested members by their full pointer', async () => {
     const contract = await Contract.load();
     const key = { kty: 'RSA', use: 'sig', kid: 'k', alg: 'RS256', n: 7, e: 'AQAB' };
-    expect(contract.responseIssues('getWellKnownJwksJson', 200, { keys: [key] })).toEqual([{ pointer: '/keys/0/n', member: 'n', message: 'must be string' }]);
+    expect(contract.responseIssues('getWellKnownJwksJson', 200, { keys: [key] })).toEqual([
+      { pointer: '/keys/0/n', member: 'n', message: 'must be string' },
+    ]);
     expect(contract.responseProblems('getWellKnownJwksJson', 200, { keys: [key] })).toEqual(['/keys/0/n: must be string']);
   });
 
@@ -78,8 +87,16 @@ describe('Contract.load on the document as upstream exports it', () => {
     ['an OpenAPI 3.0 document', (doc: Record<string, any>) => (doc.openapi = '3.0.3'), /openapi: must be a 3\.1\.x version/],
     ['an invalid schema type', (doc: Record<string, any>) => (doc.components.schemas.JWK.type = ['strin']), /openapi-backend refused/],
     ['an unknown format', (doc: Record<string, any>) => (doc.components.schemas.JWK.properties.n.format = 'base64urlx'), /unknown format/],
-    ['an unresolvable $ref', (doc: Record<string, any>) => (doc.components.schemas.JWKS.properties.keys.items.$ref = '#/components/schemas/Nope'), /openapi-backend refused/],
-    ['an operation without responses', (doc: Record<string, any>) => (doc.paths['/.well-known/jwks.json'].get.responses = {}), /must list at least one response/],
+    [
+      'an unresolvable $ref',
+      (doc: Record<string, any>) => (doc.components.schemas.JWKS.properties.keys.items.$ref = '#/components/schemas/Nope'),
+      /openapi-backend refused/,
+    ],
+    [
+      'an operation without responses',
+      (doc: Record<string, any>) => (doc.paths['/.well-known/jwks.json'].get.responses = {}),
+      /must list at least one response/,
+    ],
   ])('refuses %s with a SpecError', async (_name, edit, message) => {
     const load = Contract.load(writeSpec(edit));
     await expect(load).rejects.toBeInstanceOf(SpecError);

@@ -4,7 +4,12 @@ import { formatSchemaErrors, formatSchemaProblem, pointerSegments, schemaProblem
 describe('schemaProblems', () => {
   it('points at the refused or missing member itself, escaping it as RFC 6901 requires', () => {
     const errors = [
-      { instancePath: '', keyword: 'additionalProperties', params: { additionalProperty: 'a/b~c' }, message: 'must NOT have additional properties' },
+      {
+        instancePath: '',
+        keyword: 'additionalProperties',
+        params: { additionalProperty: 'a/b~c' },
+        message: 'must NOT have additional properties',
+      },
       { instancePath: '/keys/0', keyword: 'required', params: { missingProperty: 'kid' }, message: "must have required property 'kid'" },
       { instancePath: '/keys/0/n', keyword: 'type', params: { type: 'string' }, message: 'must be string' },
       { instancePath: '', keyword: 'type', params: { type: 'object' } },

@@ -25,18 +25,29 @@ afterAll(() => {
 });
 
 describe('.dockerignore', () => {
-  it.each(['.dev-keys/dev-20261128-abc.pem', 'node_modules/koa/package.json', 'dist/main.js', '.git/HEAD', 'tmp/x', 'test/contract.test.ts', 'keys/prod.pem', 'src/keys/stray.pem', 'a.key', '.env'])(
-    'keeps %s out of the build context',
-    (path) => {
-      expect(ignored.ignores(path)).toBe(true);
-    },
-  );
+  it.each([
+    '.dev-keys/dev-20261128-abc.pem',
+    'node_modules/koa/package.json',
+    'dist/main.js',
+    '.git/HEAD',
+    'tmp/x',
+    'test/contract.test.ts',
+    'keys/prod.pem',
+    'src/keys/stray.pem',
+    'a.key',
+    '.env',
+  ])('keeps %s out of the build context', (path) => {
+    expect(ignored.ignores(path)).toBe(true);
+  });
 
   it('sends every source the build stage COPYs, and every file under them', () => {
     for (const copy of build!.getCOPYs()) {
       for (const source of copySpec(copy).sources) {
         const clean = posix.normalize(source).replace(/\/$/, '');
-        expect(context.some((file) => file === clean || file.startsWith(`${clean}/`)), source).toBe(true);
+        expect(
+          context.some((file) => file === clean || file.startsWith(`${clean}/`)),
+          source,
+        ).toBe(true);
         if (statSync(join(ROOT, clean)).isDirectory()) {
           // A directory: every file under it in the work tree (key material aside) reaches the context.
           const onDisk = readdirSync(join(ROOT, clean), { recursive: true, withFileTypes: true })
@@ -53,7 +64,9 @@ describe('.dockerignore', () => {
   it('sends no private key, whatever the work tree holds (.dev-keys/ exists after any dev start)', () => {
     const leaking = context.filter((file) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(readFileSync(join(ROOT, file), 'latin1')));
     expect(leaking).toEqual([]);
-    expect(context.filter((file) => file.startsWith('.dev-keys/') || file.startsWith('node_modules/') || file.startsWith('dist/'))).toEqual([]);
+    expect(context.filter((file) => file.startsWith('.dev-keys/') || file.startsWith('node_modules/') || file.startsWith('dist/'))).toEqual(
+      [],
+    );
   });
 });
 

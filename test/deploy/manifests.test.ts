@@ -100,7 +100,15 @@ function configMapFile(): string {
 }
 
 describe('manifest files', () => {
-  const files = ['kustomization.yaml', 'deployment.yaml', 'service.yaml', 'pdb.yaml', 'hpa.yaml', 'networkpolicy.yaml', 'keys-secret.example.yaml'];
+  const files = [
+    'kustomization.yaml',
+    'deployment.yaml',
+    'service.yaml',
+    'pdb.yaml',
+    'hpa.yaml',
+    'networkpolicy.yaml',
+    'keys-secret.example.yaml',
+  ];
 
   it('every YAML file under deploy/kubernetes parses (as kubectl parses it: YAML 1.1)', () => {
     for (const file of files) expect(readYaml(join(KUBE_DIR, file)).length, file).toBeGreaterThan(0);
@@ -123,12 +131,18 @@ describe('manifest files', () => {
     const broken = structuredClone(deployment);
     broken.spec.replicas = '2';
     delete broken.spec.selector;
-    expect(await schemaProblems(broken)).toEqual(['Deployment /spec: must have required property selector', 'Deployment /spec/replicas: must be integer']);
-    expect(await schemaProblems({ apiVersion: 'apps/v1', kind: 'Deployments' })).toEqual(['apps/v1 Deployments: no such Kubernetes API kind']);
+    expect(await schemaProblems(broken)).toEqual([
+      'Deployment /spec: must have required property selector',
+      'Deployment /spec/replicas: must be integer',
+    ]);
+    expect(await schemaProblems({ apiVersion: 'apps/v1', kind: 'Deployments' })).toEqual([
+      'apps/v1 Deployments: no such Kubernetes API kind',
+    ]);
   });
 
   it('the Service, PDB, HPA and NetworkPolicy select the Deployment and the Deployment selects its own pods', () => {
-    const selectsPods = (selector: Record<string, any>): boolean => Object.keys(selector.matchLabels ?? {}).length > 0 && selects(selector, podLabels);
+    const selectsPods = (selector: Record<string, any>): boolean =>
+      Object.keys(selector.matchLabels ?? {}).length > 0 && selects(selector, podLabels);
     expect(selectsPods(deployment.spec.selector)).toBe(true);
     expect(selectsPods({ matchLabels: manifests.one('Service').spec.selector })).toBe(true);
     expect(selectsPods(manifests.one('PodDisruptionBudget').spec.selector)).toBe(true);
@@ -221,13 +235,24 @@ describe('NetworkPolicy', () => {
   const rules = policy.spec.ingress as Array<Record<string, any>>;
   const publicPort = Number(env.PORT);
   const adminPort = Number(env.ADMIN_PORT);
-  const numberOf = (port: string | number): number | undefined => (typeof port === 'number' ? port : containerPort(container, port)?.containerPort);
+  const numberOf = (port: string | number): number | undefined =>
+    typeof port === 'number' ? port : containerPort(container, port)?.containerPort;
   const reach = (source: Source, port: number): boolean => admits(policy, podLabels, container, source, port);
 
   // The scraper the policy names: the peers of the rules that open the admin port.
-  const scraperPeers = rules.filter((rule) => (rule.ports ?? []).some((port: Record<string, any>) => numberOf(port.port) === adminPort)).flatMap((rule) => rule.from ?? []);
-  const scraper: Source = { pod: scraperPeers[0]?.podSelector?.matchLabels ?? {}, namespace: scraperPeers[0]?.namespaceSelector?.matchLabels ?? {}, sameNamespace: false };
-  const neighbour: Source = { pod: { 'app.kubernetes.io/name': 'some-app' }, namespace: { 'kubernetes.io/metadata.name': 'default' }, sameNamespace: true };
+  const scraperPeers = rules
+    .filter((rule) => (rule.ports ?? []).some((port: Record<string, any>) => numberOf(port.port) === adminPort))
+    .flatMap((rule) => rule.from ?? []);
+  const scraper: Source = {
+    pod: scraperPeers[0]?.podSelector?.matchLabels ?? {},
+    namespace: scraperPeers[0]?.namespaceSelector?.matchLabels ?? {},
+    sameNamespace: false,
+  };
+  const neighbour: Source = {
+    pod: { 'app.kubernetes.io/name': 'some-app' },
+    namespace: { 'kubernetes.io/metadata.name': 'default' },
+    sameNamespace: true,
+  };
   const elsewhere: Source = { pod: {}, namespace: {}, sameNamespace: false };
   const sources: Source[] = [scraper, neighbour, elsewhere, { address: '203.0.113.7' }, { address: '2001:db8::7' }];
 
@@ -282,7 +307,8 @@ describe('volumes', () => {
   it('the example Secret holds no key: applied as is, the service refuses it and publishes nothing', async () => {
     const [example] = readYaml(join(KUBE_DIR, 'keys-secret.example.yaml'));
     const files = { ...(example?.stringData as Record<string, string> | undefined) };
-    for (const [name, value] of Object.entries((example?.data as Record<string, string> | undefined) ?? {})) files[name] = Buffer.from(value, 'base64').toString();
+    for (const [name, value] of Object.entries((example?.data as Record<string, string> | undefined) ?? {}))
+      files[name] = Buffer.from(value, 'base64').toString();
     expect(Object.keys(files).length).toBeGreaterThan(0);
     const dir = temp('wk-example-secret-');
     for (const [name, content] of Object.entries(files)) {
@@ -316,7 +342,10 @@ describe('pod runtime conditions', () => {
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(hpa.spec.maxReplicas).toBeGreaterThan(hpa.spec.minReplicas);
     expect(hpa.spec.metrics).toContainEqual(
-      expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu', target: expect.objectContaining({ type: 'Utilization' }) }) }),
+      expect.objectContaining({
+        type: 'Resource',
+        resource: expect.objectContaining({ name: 'cpu', target: expect.objectContaining({ type: 'Utilization' }) }),
+      }),
     );
     // Utilization is relative to the request, so there must be one.
     expect(container.resources.requests.cpu).toBeDefined();
@@ -329,7 +358,7 @@ describe('pod runtime conditions', () => {
     expect(spec.maxUnavailable === 1 || spec.minAvailable >= 1).toBe(true);
   });
 
-  it('the grace period covers the preStop sleep, SHUTDOWN_TIMEOUT_MS (ms!) and main.ts\'s 1 s guard', () => {
+  it("the grace period covers the preStop sleep, SHUTDOWN_TIMEOUT_MS (ms!) and main.ts's 1 s guard", () => {
     const config = loadConfig(env);
     const command = container.lifecycle?.preStop?.exec?.command as string[] | undefined;
     const preStopSeconds = command === undefined ? 0 : Number(command.at(-1));
@@ -377,7 +406,10 @@ describe('pod runtime conditions', () => {
 });
 
 describe('Dockerfile', () => {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; engines: { node: string } };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+    engines: { node: string };
+  };
 
   it('is multi-stage: npm ci and scripts/build.ts in a build stage, the run stage copies only from it', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
@@ -387,7 +419,12 @@ describe('Dockerfile', () => {
     expect(argsOf(build!, 'RUN').some((run) => /^npm ci\b/.test(run))).toBe(true);
     expect(argsOf(image, 'RUN')).toEqual([]);
     expect(image.getCOPYs().some((copy) => copySpec(copy).from === buildName)).toBe(true);
-    expect(image.getCOPYs().flatMap((copy) => copySpec(copy).sources).join(' ')).not.toMatch(/node_modules/);
+    expect(
+      image
+        .getCOPYs()
+        .flatMap((copy) => copySpec(copy).sources)
+        .join(' '),
+    ).not.toMatch(/node_modules/);
     // Owned by root: the runtime user cannot rewrite the application.
     expect(image.getCOPYs().flatMap((copy) => copy.getFlags().map((flag) => flag.getName()))).not.toContain('chown');
   });
@@ -408,7 +445,7 @@ describe('Dockerfile', () => {
     expect(semver.satisfies(process.version, pkg.engines.node)).toBe(true);
   });
 
-  it('CMD is the exec form of package.json\'s start script, and its file is in the image after the build', () => {
+  it("CMD is the exec form of package.json's start script, and its file is in the image after the build", () => {
     // The last CMD is the one Docker runs; execForm throws on the shell form.
     const argv = execForm(image.getCMDs().at(-1));
     expect(argv.join(' ')).toBe(pkg.scripts.start);
@@ -435,7 +472,9 @@ describe('Dockerfile', () => {
   });
 
   it('EXPOSEs exactly the default PORT and ADMIN_PORT, which are the manifest container ports', () => {
-    const exposed = argsOf(image, 'EXPOSE').flatMap((args) => args.split(/\s+/)).map((port) => Number(port.replace(/\/tcp$/, '')));
+    const exposed = argsOf(image, 'EXPOSE')
+      .flatMap((args) => args.split(/\s+/))
+      .map((port) => Number(port.replace(/\/tcp$/, '')));
     const defaults = loadConfig({});
     expect(exposed.sort()).toEqual([defaults.port, defaults.adminPort].sort());
     expect((container.ports as Array<{ containerPort: number }>).map((port) => port.containerPort).sort()).toEqual(exposed.sort());

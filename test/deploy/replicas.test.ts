@@ -83,61 +83,66 @@ describe('three replicas on one Kubernetes Secret volume', () => {
     }
   });
 
-  it('converge after a ..data swap, with no failed request on any replica', async () => {
-    const [before] = await fetchAll(JWKS);
-    const failures: string[] = [];
-    const latest: Array<RawResponse | undefined> = replicas.map(() => undefined);
-    const answers = replicas.map(() => ({ before: 0, after: 0 }));
-    const converged = (): boolean =>
-      latest.every((response) => response !== undefined && kidsOf(response.body).includes('next')) &&
-      new Set(latest.map((response) => `${response!.headers.etag} ${response!.body}`)).size === 1;
-    const waitUntil = async (check: () => boolean, what: string): Promise<void> => {
-      if (!(await eventually(check, CEILING_MS))) throw new Error(`no ${what} within ${CEILING_MS} ms: ${JSON.stringify({ answers, failures })}`);
-    };
+  it(
+    'converge after a ..data swap, with no failed request on any replica',
+    async () => {
+      const [before] = await fetchAll(JWKS);
+      const failures: string[] = [];
+      const latest: Array<RawResponse | undefined> = replicas.map(() => undefined);
+      const answers = replicas.map(() => ({ before: 0, after: 0 }));
+      const converged = (): boolean =>
+        latest.every((response) => response !== undefined && kidsOf(response.body).includes('next')) &&
+        new Set(latest.map((response) => `${response!.headers.etag} ${response!.body}`)).size === 1;
+      const waitUntil = async (check: () => boolean, what: string): Promise<void> => {
+        if (!(await eventually(check, CEILING_MS)))
+          throw new Error(`no ${what} within ${CEILING_MS} ms: ${JSON.stringify({ answers, failures })}`);
+      };
 
-    // A request loop on every replica, one request every 20 ms, until told to stop.
-    let swapped = false;
-    let stop = false;
-    const hammer = async (index: number): Promise<void> => {
-      while (!stop) {
-        try {
-          const response = await get(`${replicas[index]!.url}${JWKS}`, {}, 'GET', agent);
-          if (response.status !== 200) failures.push(`replica ${index}: ${response.status} ${response.body}`);
-          else latest[index] = response;
-          answers[index]![swapped ? 'after' : 'before'] += 1;
-        } catch (error) {
-          failures.push(`replica ${index}: ${(error as Error).message}`);
+      // A request loop on every replica, one request every 20 ms, until told to stop.
+      let swapped = false;
+      let stop = false;
+      const hammer = async (index: number): Promise<void> => {
+        while (!stop) {
+          try {
+            const response = await get(`${replicas[index]!.url}${JWKS}`, {}, 'GET', agent);
+            if (response.status !== 200) failures.push(`replica ${index}: ${response.status} ${response.body}`);
+            else latest[index] = response;
+            answers[index]![swapped ? 'after' : 'before'] += 1;
+          } catch (error) {
+            failures.push(`replica ${index}: ${(error as Error).message}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      const loops = replicas.map((_, index) => hammer(index));
+      try {
+        await waitUntil(() => answers.every((count) => count.before >= ANSWERS), 'answers from every replica before the swap');
+
+        // The kubelet's atomic writer: new timestamped directory, ..data_tmp symlink renamed over ..data, the new
+        // top-level symlink, then the old directory removed.
+        writeVersion(secondStamp, { 'key.pem': current.pem, 'next.pem': next.pem });
+        symlinkSync(secondStamp, join(keysDir, '..data_tmp'));
+        renameSync(join(keysDir, '..data_tmp'), join(keysDir, '..data'));
+        linkTopLevel(['key.pem', 'next.pem']);
+        rmSync(join(keysDir, firstStamp), { recursive: true });
+        swapped = true;
+        await waitUntil(() => converged() && answers.every((count) => count.after >= ANSWERS), 'convergence on the new key set');
+      } finally {
+        stop = true;
+        await Promise.all(loops);
       }
-    };
-    const loops = replicas.map((_, index) => hammer(index));
-    try {
-      await waitUntil(() => answers.every((count) => count.before >= ANSWERS), 'answers from every replica before the swap');
 
-      // The kubelet's atomic writer: new timestamped directory, ..data_tmp symlink renamed over ..data, the new
-      // top-level symlink, then the old directory removed.
-      writeVersion(secondStamp, { 'key.pem': current.pem, 'next.pem': next.pem });
-      symlinkSync(secondStamp, join(keysDir, '..data_tmp'));
-      renameSync(join(keysDir, '..data_tmp'), join(keysDir, '..data'));
-      linkTopLevel(['key.pem', 'next.pem']);
-      rmSync(join(keysDir, firstStamp), { recursive: true });
-      swapped = true;
-      await waitUntil(() => converged() && answers.every((count) => count.after >= ANSWERS), 'convergence on the new key set');
-    } finally {
-      stop = true;
-      await Promise.all(loops);
-    }
-
-    expect(failures).toEqual([]);
-    const after = latest[0]!;
-    expect(kidsOf(after.body)).toEqual(['key', 'next']);
-    expect(after.headers.etag).not.toBe(before!.headers.etag);
-    // And a fresh request to each confirms it: identical bytes and ETag everywhere.
-    const confirmed = await fetchAll(JWKS);
-    expect(new Set(confirmed.map((response) => `${response.status} ${response.headers.etag} ${response.body}`)).size).toBe(1);
-    expect(confirmed[0]!.body).toBe(after.body);
-  }, 3 * CEILING_MS);
+      expect(failures).toEqual([]);
+      const after = latest[0]!;
+      expect(kidsOf(after.body)).toEqual(['key', 'next']);
+      expect(after.headers.etag).not.toBe(before!.headers.etag);
+      // And a fresh request to each confirms it: identical bytes and ETag everywhere.
+      const confirmed = await fetchAll(JWKS);
+      expect(new Set(confirmed.map((response) => `${response.status} ${response.headers.etag} ${response.body}`)).size).toBe(1);
+      expect(confirmed[0]!.body).toBe(after.body);
+    },
+    3 * CEILING_MS,
+  );
 
   it('every replica is still alive and ready afterwards', async () => {
     for (const replica of replicas) {

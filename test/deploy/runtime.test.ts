@@ -97,7 +97,11 @@ beforeAll(() => {
   writeKubeletVolume(hostPath(root, keys.mountPath), { [`${kid}.pem`]: rsaKey().pem }, keys.defaultMode);
   const metadata = volume('configMap');
   const metadataFile = posix.relative(metadata.mountPath, manifestEnv.METADATA_FILE!);
-  writeKubeletVolume(hostPath(root, metadata.mountPath), { [metadataFile]: readFileSync(join(KUBE_DIR, 'metadata.json'), 'utf8') }, metadata.defaultMode);
+  writeKubeletVolume(
+    hostPath(root, metadata.mountPath),
+    { [metadataFile]: readFileSync(join(KUBE_DIR, 'metadata.json'), 'utf8') },
+    metadata.defaultMode,
+  );
   // readOnlyRootFilesystem and read-only volumes; and the tree must be traversable (mkdtemp makes 0700).
   for (const dir of readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (dir.isDirectory()) chmodSync(join(dir.parentPath, dir.name), 0o755);
@@ -183,13 +187,16 @@ describe('the image as the pod runs it', () => {
     expect(existsSync(hostPath(root, posix.join(workdir, '.dev-keys')))).toBe(false);
   });
 
-  it.skipIf(!canSwitchUser)(`without KEYS_DIR it cannot boot there: the image's KEYS_DIR is what spares the write${skipReason}`, async () => {
-    const env = podEnv();
-    delete env.KEYS_DIR;
-    const keyless = startAsPodUser(env);
-    expect(await keyless.exited).not.toBe(0);
-    expect(keyless.stderr()).toMatch(/EACCES|permission denied/i);
-    expect(existsSync(hostPath(root, posix.join(workdir, '.dev-keys')))).toBe(false);
-    expect(snapshot(root)).toEqual(before);
-  });
+  it.skipIf(!canSwitchUser)(
+    `without KEYS_DIR it cannot boot there: the image's KEYS_DIR is what spares the write${skipReason}`,
+    async () => {
+      const env = podEnv();
+      delete env.KEYS_DIR;
+      const keyless = startAsPodUser(env);
+      expect(await keyless.exited).not.toBe(0);
+      expect(keyless.stderr()).toMatch(/EACCES|permission denied/i);
+      expect(existsSync(hostPath(root, posix.join(workdir, '.dev-keys')))).toBe(false);
+      expect(snapshot(root)).toEqual(before);
+    },
+  );
 });

@@ -70,11 +70,16 @@ describe('readiness beyond the documents', () => {
   it('lists the problem of every failing check, after the documents', () => {
     const documents = service.documents;
     expect(readinessProblems(documents, { draining: false }, [() => undefined])).toEqual([]);
-    expect(readinessProblems(documents, { draining: true }, [() => 'keys: stale', () => undefined])).toEqual(['shutting down', 'keys: stale']);
+    expect(readinessProblems(documents, { draining: true }, [() => 'keys: stale', () => undefined])).toEqual([
+      'shutting down',
+      'keys: stale',
+    ]);
   });
 
   it('answers 503 with the reason while the key set is stale', async () => {
-    const app = createAdminApp(service.documents, service.metrics, { draining: false }, [() => 'keys: no scan of /keys completed for 40 s']);
+    const app = createAdminApp(service.documents, service.metrics, { draining: false }, [
+      () => 'keys: no scan of /keys completed for 40 s',
+    ]);
     const callback = app.callback();
     const server = createServer((req, res) => void callback(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,7 +93,14 @@ describe('readiness beyond the documents', () => {
   });
 
   it('/metrics shows a stale key set and refused keys', async () => {
-    const metrics = createMetrics(() => ({ published: 1, reloads: 1, failures: 3, lastSuccessAt: new Date(), refused: 2, stale: 'keys: stale' }));
+    const metrics = createMetrics(() => ({
+      published: 1,
+      reloads: 1,
+      failures: 3,
+      lastSuccessAt: new Date(),
+      refused: 2,
+      stale: 'keys: stale',
+    }));
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^jwks_key_set_stale 1$/m);
     expect(text).toMatch(/^jwks_refused_keys 2$/m);

@@ -49,7 +49,9 @@ describe('a malformed request', () => {
     expect(capture.records().filter((line) => line.requestId === requestId)).toEqual([
       expect.objectContaining({ msg: 'malformed request', status: 400, code: 'ERR_BAD_REQUEST', parserCode: 'HPE_INVALID_HEADER_TOKEN' }),
     ]);
-    expect(capture.records().some((line) => line.msg === 'malformed request' && line.status === 431 && line.code === 'ERR_HEADERS_TOO_LARGE')).toBe(true);
+    expect(
+      capture.records().some((line) => line.msg === 'malformed request' && line.status === 431 && line.code === 'ERR_HEADERS_TOO_LARGE'),
+    ).toBe(true);
     expect(capture.lines.join('\n')).not.toContain('zz-marker-zz');
     const metrics = (await get(`${service.adminUrl}/metrics`)).body;
     expect(metrics).toMatch(/http_requests_total\{route="\(malformed\)",method="\(unknown\)",status="400"\} [1-9]/);

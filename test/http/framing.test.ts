@@ -37,7 +37,11 @@ describe('Host', () => {
   it.each([
     ['missing on HTTP/1.1', `GET ${JWKS} HTTP/1.1\r\n\r\n`, 'The request has no Host header'],
     ['repeated', `GET ${JWKS} HTTP/1.1\r\nHost: a.example.com\r\nHost: b.example.com\r\n\r\n`, 'The request has more than one Host header'],
-    ['repeated in another case', `GET ${JWKS} HTTP/1.1\r\nHost: a.example.com\r\nhOST: a.example.com\r\n\r\n`, 'The request has more than one Host header'],
+    [
+      'repeated in another case',
+      `GET ${JWKS} HTTP/1.1\r\nHost: a.example.com\r\nhOST: a.example.com\r\n\r\n`,
+      'The request has more than one Host header',
+    ],
     ['not a host', `GET ${JWKS} HTTP/1.1\r\nHost: a b/c\r\n\r\n`, 'The Host header is not a valid host'],
   ])('%s: 400 with an ApiErrorResponse and the security headers', async (_case, request, message) => {
     const response = await answer(request);
@@ -63,7 +67,9 @@ describe('Host', () => {
   it('refusals are logged as requests and counted under route (malformed)', async () => {
     await answer(`GET ${JWKS} HTTP/1.1\r\nX-Request-Id: no-host-1\r\n\r\n`);
     expect(await eventually(() => capture.records().some((line) => line.requestId === 'no-host-1'))).toBe(true);
-    expect(capture.records().filter((line) => line.requestId === 'no-host-1')).toEqual([expect.objectContaining({ msg: 'request', status: 400, method: 'GET' })]);
+    expect(capture.records().filter((line) => line.requestId === 'no-host-1')).toEqual([
+      expect.objectContaining({ msg: 'request', status: 400, method: 'GET' }),
+    ]);
     const metrics = await get(`${service.adminUrl}/metrics`);
     expect(metrics.body).toMatch(/http_requests_total\{route="\(malformed\)",method="GET",status="400"\} [1-9]/);
   });
@@ -91,7 +97,11 @@ describe('a request that announces a body', () => {
     expect(response.status).toBe(413);
     expect(response.headers.connection).toBe('close');
     expectSecurityHeaders(response.headers);
-    expect(JSON.parse(response.body)).toMatchObject({ type: 'content_too_large', code: 'ERR_CONTENT_TOO_LARGE', detail: { limitBytes: BODY_LIMIT_BYTES } });
+    expect(JSON.parse(response.body)).toMatchObject({
+      type: 'content_too_large',
+      code: 'ERR_CONTENT_TOO_LARGE',
+      detail: { limitBytes: BODY_LIMIT_BYTES },
+    });
   });
 
   it('with Content-Length: 0 announces none and keeps the connection alive', async () => {

@@ -56,6 +56,8 @@ describe('listen', () => {
     const denied = Object.assign(new Error('listen EACCES: permission denied 0.0.0.0:80'), { code: 'EACCES' });
     expect(listenError(denied, 80, '0.0.0.0', PUBLIC).message).toMatch(/^PORT: 80 needs a privilege .* on 0\.0\.0\.0 \(EACCES\)$/);
     const odd = Object.assign(new Error('listen EWHATEVER: odd\nsecond line'), { code: 'EWHATEVER' });
-    expect(listenError(odd, 3000, '0.0.0.0', PUBLIC).message).toBe('HOST/PORT: cannot listen on 0.0.0.0 port 3000: listen EWHATEVER: odd (EWHATEVER)');
+    expect(listenError(odd, 3000, '0.0.0.0', PUBLIC).message).toBe(
+      'HOST/PORT: cannot listen on 0.0.0.0 port 3000: listen EWHATEVER: odd (EWHATEVER)',
+    );
   });
 });

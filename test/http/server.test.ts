@@ -21,7 +21,11 @@ const keysDir = keysDirWith({ limits: rsaKey() });
 
 describe('server limits', () => {
   it('bound header time, request time, keep-alive, inactivity and head size, and are checked every second', () => {
-    const server = createLimitedServer(() => undefined) as Server & { connectionsCheckingInterval: number; requireHostHeader: boolean; maxHeaderSize: number };
+    const server = createLimitedServer(() => undefined) as Server & {
+      connectionsCheckingInterval: number;
+      requireHostHeader: boolean;
+      maxHeaderSize: number;
+    };
     expect(server.headersTimeout).toBe(SERVER_LIMITS.headersTimeoutMs);
     expect(server.requestTimeout).toBe(SERVER_LIMITS.requestTimeoutMs);
     expect(server.keepAliveTimeout).toBe(SERVER_LIMITS.keepAliveTimeoutMs);
@@ -87,7 +91,11 @@ describe('on a bare limited server', () => {
   async function start(listener: Parameters<typeof createLimitedServer>[0], options: LimitedServerOptions = {}) {
     const sockets: Socket[] = [];
     const dropped: DropReason[] = [];
-    const server = createLimitedServer(listener, { limits: SMALL_LIMITS, events: { dropped: (reason) => dropped.push(reason) }, ...options });
+    const server = createLimitedServer(listener, {
+      limits: SMALL_LIMITS,
+      events: { dropped: (reason) => dropped.push(reason) },
+      ...options,
+    });
     servers.push(server);
     server.on('connection', (socket: Socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -43,9 +43,15 @@ describe('graceful shutdown', () => {
     // The signal goes first, so the burst is on the wire while the server starts to drain: exactly the
     // requests a plain server.close() resets.
     server.child.kill('SIGTERM');
-    const burst = Array.from({ length: connections }, () => get(url, {}, 'GET', agent).then((r) => (r.status === 200 ? 200 : `${r.status} ${r.body} ${JSON.stringify(r.headers)}`), (e: Error) => e.message));
+    const burst = Array.from({ length: connections }, () =>
+      get(url, {}, 'GET', agent).then(
+        (r) => (r.status === 200 ? 200 : `${r.status} ${r.body} ${JSON.stringify(r.headers)}`),
+        (e: Error) => e.message,
+      ),
+    );
     const statuses = await Promise.all(burst);
-    if (statuses.some((s) => s !== 200)) console.log(JSON.stringify(server.lines.filter((l) => l.level !== 'info' || l.status !== 200).slice(0, 6)));
+    if (statuses.some((s) => s !== 200))
+      console.log(JSON.stringify(server.lines.filter((l) => l.level !== 'info' || l.status !== 200).slice(0, 6)));
     expect(statuses.filter((status) => status !== 200)).toEqual([]);
     expect(await server.exited).toBe(0);
     agent.destroy();

@@ -26,7 +26,12 @@ function forgeToken(kid: string): string {
   const signingInput = `${encode({ alg: 'RS256', kid })}.${encode({ sub: 'attacker', iss: ISSUER, scope: 'admin' })}`;
   const digestInfo = Buffer.concat([SHA256_DIGEST_INFO, createHash('sha256').update(signingInput).digest()]);
   const modulusBytes = Buffer.from(forgedJwk.n ?? '', 'base64url').length;
-  const encoded = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(modulusBytes - digestInfo.length - 3, 0xff), Buffer.from([0]), digestInfo]);
+  const encoded = Buffer.concat([
+    Buffer.from([0, 1]),
+    Buffer.alloc(modulusBytes - digestInfo.length - 3, 0xff),
+    Buffer.from([0]),
+    digestInfo,
+  ]);
   return `${signingInput}.${encoded.toString('base64url')}`;
 }
 
@@ -40,7 +45,9 @@ afterAll(() => service?.shutdown());
 
 describe('a forgeable key (e = 1) in KEYS_DIR', () => {
   it('would let a forged token through, were it published (the attack is real)', async () => {
-    await expect(jwtVerify(forgeToken('forged'), createLocalJWKSet({ keys: [forgedJwk] }))).resolves.toMatchObject({ payload: { sub: 'attacker' } });
+    await expect(jwtVerify(forgeToken('forged'), createLocalJWKSet({ keys: [forgedJwk] }))).resolves.toMatchObject({
+      payload: { sub: 'attacker' },
+    });
   });
 
   it('is not served: the JWKS holds only the real key', async () => {

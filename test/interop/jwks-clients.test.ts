@@ -65,7 +65,12 @@ describe('jose createRemoteJWKSet + jwtVerify', () => {
     await expect(jwtVerify(token, jwks)).rejects.toThrow();
     writeFileSync(join(keysDir, 'interop-2.pem'), second.pem, { mode: 0o600 });
     // No reload call: the watcher or the periodic rescan must find the file on its own.
-    const verified = await eventually(() => jwtVerify(token, jwks).then(() => true, () => false));
+    const verified = await eventually(() =>
+      jwtVerify(token, jwks).then(
+        () => true,
+        () => false,
+      ),
+    );
     expect(verified).toBe(true);
   });
 });

@@ -58,7 +58,9 @@ describe('keys generate', () => {
     expect(statSync(join(dir, 'ps.json')).mode & 0o777).toBe(0o600);
     const store = await KeyStore.open({ dir, defaultAlg: 'RS256', rescanIntervalMs: 60_000, logger: silentLogger() });
     try {
-      expect(store.files).toEqual([{ file: 'ps.json', index: undefined, kid: 'ps', alg: 'PS384', bits: 3072, status: 'published', reason: undefined }]);
+      expect(store.files).toEqual([
+        { file: 'ps.json', index: undefined, kid: 'ps', alg: 'PS384', bits: 3072, status: 'published', reason: undefined },
+      ]);
     } finally {
       store.close();
     }
@@ -202,7 +204,9 @@ describe('keys export-public', () => {
     writeFileSync(join(dir, 'k.pem'), pkcs8(a));
     writeFileSync(join(dir, 'other.pem'), pkcs8(small));
     await cli(['generate', '--dir', dir, '--kid', 'two']);
-    expect((await cli(['export-public', '--dir', dir, '--format', 'pem'])).err).toMatch(/a PEM holds one key; pass --kid \(published: k, two\)/);
+    expect((await cli(['export-public', '--dir', dir, '--format', 'pem'])).err).toMatch(
+      /a PEM holds one key; pass --kid \(published: k, two\)/,
+    );
     const out = join(temp.make(), 'exists.json');
     writeFileSync(out, 'keep me');
     const result = await cli(['export-public', '--dir', dir, '--kid', 'k', '--out', out]);

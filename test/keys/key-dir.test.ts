@@ -140,7 +140,9 @@ describe('KeyDirScanner: symbolic links', () => {
     const scan = await scanOf(new KeyDirScanner(dir, 'RS256'));
     expect(reads.count).toBe(before);
     expect(published(scan)).toEqual([]);
-    expect(reasonOf(scan, 'stolen.pem')).toBe(`is a symbolic link to ${join(outside, 'private.pem')}, outside the keys directory; mount or copy the key into it instead`);
+    expect(reasonOf(scan, 'stolen.pem')).toBe(
+      `is a symbolic link to ${join(outside, 'private.pem')}, outside the keys directory; mount or copy the key into it instead`,
+    );
     expect(reasonOf(scan, 'shadow')).toMatch(/^is a symbolic link to \/etc\/shadow, outside the keys directory/);
   });
 
@@ -152,18 +154,21 @@ describe('KeyDirScanner: symbolic links', () => {
 });
 
 describe('KeyDirScanner: keeping the last good result', () => {
-  it.each(['EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY'])('%s on a changed file keeps its keys, then the file is read again', async (code) => {
-    const { dir, scanner } = await scanned({ 'k.pem': pkcs8(a) });
-    writeFileSync(join(dir, 'k.pem'), pkcs8(b));
-    reads.override = () => fsError(code);
-    const failed = await scanOf(scanner);
-    expect(failed.set.jwks.keys[0]?.n).toBe(publicJwk(a).n);
-    expect(failed.kept).toEqual([{ file: 'k.pem', reason: `cannot be read right now (${code})` }]);
-    reads.override = undefined;
-    const recovered = await scanOf(scanner);
-    expect(recovered.set.jwks.keys[0]?.n).toBe(publicJwk(b).n);
-    expect(recovered.kept).toEqual([]);
-  });
+  it.each(['EMFILE', 'ENFILE', 'EIO', 'EAGAIN', 'EBUSY'])(
+    '%s on a changed file keeps its keys, then the file is read again',
+    async (code) => {
+      const { dir, scanner } = await scanned({ 'k.pem': pkcs8(a) });
+      writeFileSync(join(dir, 'k.pem'), pkcs8(b));
+      reads.override = () => fsError(code);
+      const failed = await scanOf(scanner);
+      expect(failed.set.jwks.keys[0]?.n).toBe(publicJwk(a).n);
+      expect(failed.kept).toEqual([{ file: 'k.pem', reason: `cannot be read right now (${code})` }]);
+      reads.override = undefined;
+      const recovered = await scanOf(scanner);
+      expect(recovered.set.jwks.keys[0]?.n).toBe(publicJwk(b).n);
+      expect(recovered.kept).toEqual([]);
+    },
+  );
 
   it('a file never read before that fails transiently shows as refused for now, and publishes once readable', async () => {
     const dir = dirWith({ 'k.pem': pkcs8(a) });

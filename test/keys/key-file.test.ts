@@ -98,7 +98,12 @@ describe('parseKeyFile: accepted formats', () => {
   });
 
   it('JWKS: one entry per key, kids and algs from the keys', async () => {
-    const jwks = { keys: [{ ...privateJwk(rsa), kid: 'a', alg: 'RS384' }, { ...publicJwk(other), kid: 'b' }] };
+    const jwks = {
+      keys: [
+        { ...privateJwk(rsa), kid: 'a', alg: 'RS384' },
+        { ...publicJwk(other), kid: 'b' },
+      ],
+    };
     const entries = await parseKeyFile('set.json', JSON.stringify(jwks), 'RS256');
     expect(entries.map((entry) => [entry.status, entry.kid, entry.alg, entry.index])).toEqual([
       ['accepted', 'a', 'RS384', 0],
@@ -131,7 +136,12 @@ describe('parseKeyFile: refusals', () => {
   it.each([
     ['garbage PEM', 'k.pem', () => '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', /unparseable PEM PRIVATE KEY/],
     ['PEM without END', 'k.pem', () => '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n', /malformed PEM/],
-    ['PEM without key block', 'k.pem', () => '-----BEGIN CERTIFICATE REQUEST-----\nAA==\n-----END CERTIFICATE REQUEST-----\n', /no key in PEM/],
+    [
+      'PEM without key block',
+      'k.pem',
+      () => '-----BEGIN CERTIFICATE REQUEST-----\nAA==\n-----END CERTIFICATE REQUEST-----\n',
+      /no key in PEM/,
+    ],
     [
       'encrypted PKCS#8 PEM',
       'k.pem',
@@ -149,10 +159,25 @@ describe('parseKeyFile: refusals', () => {
     ['symmetric JWK', 'k.json', () => JSON.stringify({ kty: 'oct', k: 'c2VjcmV0', alg: 'HS256' }), /kty: is "oct"/],
     ['use enc', 'k.json', () => JSON.stringify({ ...publicJwk(rsa), use: 'enc' }), /use: is "enc"/],
     ['key_ops without sign or verify', 'k.json', () => JSON.stringify({ ...publicJwk(rsa), key_ops: ['encrypt'] }), /key_ops/],
-    ['alg HS256 on an RSA key', 'k.json', () => JSON.stringify({ ...publicJwk(rsa), alg: 'HS256' }), /alg: is "HS256" .*\(rfc8725\.alg-allowed\)/],
-    ['alg ES256 on an RSA key', 'k.json', () => JSON.stringify({ ...publicJwk(rsa), alg: 'ES256' }), /alg: is "ES256" .*\(rfc8725\.alg-allowed\)/],
+    [
+      'alg HS256 on an RSA key',
+      'k.json',
+      () => JSON.stringify({ ...publicJwk(rsa), alg: 'HS256' }),
+      /alg: is "HS256" .*\(rfc8725\.alg-allowed\)/,
+    ],
+    [
+      'alg ES256 on an RSA key',
+      'k.json',
+      () => JSON.stringify({ ...publicJwk(rsa), alg: 'ES256' }),
+      /alg: is "ES256" .*\(rfc8725\.alg-allowed\)/,
+    ],
     ['RSA JWK without n', 'k.json', () => JSON.stringify({ kty: 'RSA', e: 'AQAB' }), /without string n and e/],
-    ['empty kid', 'k.json', () => JSON.stringify({ ...publicJwk(rsa), kid: '' }), /^kid: is ""; must be 1 to 256 printable ASCII characters, 0x21–0x7E \(rfc7517\.kid-printable\)$/],
+    [
+      'empty kid',
+      'k.json',
+      () => JSON.stringify({ ...publicJwk(rsa), kid: '' }),
+      /^kid: is ""; must be 1 to 256 printable ASCII characters, 0x21–0x7E \(rfc7517\.kid-printable\)$/,
+    ],
     ['empty JWKS', 'k.json', () => '{"keys":[]}', /not a non-empty array/],
     ['text in a .pem file', 'k.pem', () => 'hello', /not a PEM, JWK or JWKS/],
     ['JSON of another kind in a .json file', 'k.json', () => '{"issuer":"x"}', /not a PEM, JWK or JWKS/],
@@ -212,18 +237,78 @@ describe('parseKeyFile: adversarial inputs up to the size cap', () => {
   // Each is parsed in linear time (scripts/bench/keys.ts prints the milliseconds); here, each gets the right refusal.
   it.each([
     ['repeated BEGIN lines', 'k.pem', () => upTo(CAP, '-----BEGIN X-----\n'), /^malformed PEM: no complete BEGIN\/END block$/],
-    ['repeated BEGIN lines, one END at the end', 'k.pem', () => upTo(CAP, '-----BEGIN X-----\n', '-----END X-----\n'), /^no key in PEM \(blocks: X\)$/],
-    ['an unterminated block of megabytes of base64', 'k.pem', () => `-----BEGIN PUBLIC KEY-----\n${upTo(CAP - 30, 'QUFB')}`, /^malformed PEM/],
-    ['a block holding megabytes of base64', 'k.pem', () => `-----BEGIN PUBLIC KEY-----\n${upTo(CAP - 60, 'QUFB')}\n-----END PUBLIC KEY-----\n`, /^unparseable PEM PUBLIC KEY/],
-    ['thousands of complete non-key blocks', 'k.pem', () => upTo(CAP, '-----BEGIN X-----\n-----END X-----\n'), /^no key in the first 100 PEM blocks \(blocks: X\)$/],
-    ['many distinct labels', 'k.pem', () => Array.from({ length: 2000 }, (_, index) => block(`L${index}`)).join(''), /^no key in the first 100 PEM blocks \(blocks: L0, L1, L2, L3, L4\)$/],
-    ['a key after 100 other blocks', 'k.pem', () => block('X').repeat(100) + pkcs8(rsa), /^no key in the first 100 PEM blocks \(blocks: X\)$/],
-    ['deeply nested JSON', 'k.json', () => `{"keys":${'['.repeat(CAP / 2 - 10)}${']'.repeat(CAP / 2 - 10)}}`, /^JSON nested deeper than 16 levels$/],
-    ['a huge JWKS', 'k.json', () => `{"keys":[${upTo(CAP - 20, '{"kty":"RSA"},').slice(0, -1)}]}`, /^JSON of more than 800 objects and arrays$/],
-    ['a JWKS of 101 keys', 'k.json', () => JSON.stringify({ keys: Array.from({ length: 101 }, () => publicJwk(rsa)) }), /^JWKS holds 101 keys; at most 100 are read from one file$/],
-    ['a megabyte kid', 'k.json', () => JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: upTo(CAP - 100, 'k') }), /kid: is "k{128}"… \(\d+ characters\)/],
-    ['a megabyte alg and use', 'k.json', () => JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', alg: upTo(CAP / 2 - 100, 'a'), use: upTo(CAP / 2 - 100, 'u') }), /use: is "u{128}"… \(\d+ characters\)/],
-    ['nested arrays as alg', 'k.json', () => `{"kty":"RSA","n":"AQAB","e":"AQAB","alg":${'['.repeat(15)}${']'.repeat(15)}}`, /alg: is an array/],
+    [
+      'repeated BEGIN lines, one END at the end',
+      'k.pem',
+      () => upTo(CAP, '-----BEGIN X-----\n', '-----END X-----\n'),
+      /^no key in PEM \(blocks: X\)$/,
+    ],
+    [
+      'an unterminated block of megabytes of base64',
+      'k.pem',
+      () => `-----BEGIN PUBLIC KEY-----\n${upTo(CAP - 30, 'QUFB')}`,
+      /^malformed PEM/,
+    ],
+    [
+      'a block holding megabytes of base64',
+      'k.pem',
+      () => `-----BEGIN PUBLIC KEY-----\n${upTo(CAP - 60, 'QUFB')}\n-----END PUBLIC KEY-----\n`,
+      /^unparseable PEM PUBLIC KEY/,
+    ],
+    [
+      'thousands of complete non-key blocks',
+      'k.pem',
+      () => upTo(CAP, '-----BEGIN X-----\n-----END X-----\n'),
+      /^no key in the first 100 PEM blocks \(blocks: X\)$/,
+    ],
+    [
+      'many distinct labels',
+      'k.pem',
+      () => Array.from({ length: 2000 }, (_, index) => block(`L${index}`)).join(''),
+      /^no key in the first 100 PEM blocks \(blocks: L0, L1, L2, L3, L4\)$/,
+    ],
+    [
+      'a key after 100 other blocks',
+      'k.pem',
+      () => block('X').repeat(100) + pkcs8(rsa),
+      /^no key in the first 100 PEM blocks \(blocks: X\)$/,
+    ],
+    [
+      'deeply nested JSON',
+      'k.json',
+      () => `{"keys":${'['.repeat(CAP / 2 - 10)}${']'.repeat(CAP / 2 - 10)}}`,
+      /^JSON nested deeper than 16 levels$/,
+    ],
+    [
+      'a huge JWKS',
+      'k.json',
+      () => `{"keys":[${upTo(CAP - 20, '{"kty":"RSA"},').slice(0, -1)}]}`,
+      /^JSON of more than 800 objects and arrays$/,
+    ],
+    [
+      'a JWKS of 101 keys',
+      'k.json',
+      () => JSON.stringify({ keys: Array.from({ length: 101 }, () => publicJwk(rsa)) }),
+      /^JWKS holds 101 keys; at most 100 are read from one file$/,
+    ],
+    [
+      'a megabyte kid',
+      'k.json',
+      () => JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: upTo(CAP - 100, 'k') }),
+      /kid: is "k{128}"… \(\d+ characters\)/,
+    ],
+    [
+      'a megabyte alg and use',
+      'k.json',
+      () => JSON.stringify({ kty: 'RSA', n: 'AQAB', e: 'AQAB', alg: upTo(CAP / 2 - 100, 'a'), use: upTo(CAP / 2 - 100, 'u') }),
+      /use: is "u{128}"… \(\d+ characters\)/,
+    ],
+    [
+      'nested arrays as alg',
+      'k.json',
+      () => `{"kty":"RSA","n":"AQAB","e":"AQAB","alg":${'['.repeat(15)}${']'.repeat(15)}}`,
+      /alg: is an array/,
+    ],
   ])('%s', async (_name, file, content, reason) => {
     const text = content();
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(CAP);

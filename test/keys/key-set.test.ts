@@ -47,11 +47,22 @@ describe('buildKeySet', () => {
     expect(byFile['one.json']).toMatchObject({ status: 'refused', kid: 'shared' });
     expect(byFile['one.json']?.reason).toMatch(/duplicate kid "shared" with different keys \(also in shared\.pem\)/);
     expect(byFile['shared.pem']?.reason).toMatch(/also in one\.json/);
-    expect(set.refusals).toEqual([{ files: ['one.json', 'shared.pem'], kid: 'shared', reason: 'duplicate kid with different keys: none is published' }]);
+    expect(set.refusals).toEqual([
+      { files: ['one.json', 'shared.pem'], kid: 'shared', reason: 'duplicate kid with different keys: none is published' },
+    ]);
   });
 
   it('duplicate kid inside one JWKS file names the entries', async () => {
-    const set = buildKeySet(await entries({ 'set.json': JSON.stringify({ keys: [{ ...publicJwk(a), kid: 'x' }, { ...publicJwk(b), kid: 'x' }] }) }));
+    const set = buildKeySet(
+      await entries({
+        'set.json': JSON.stringify({
+          keys: [
+            { ...publicJwk(a), kid: 'x' },
+            { ...publicJwk(b), kid: 'x' },
+          ],
+        }),
+      }),
+    );
     expect(set.jwks.keys).toEqual([]);
     expect(set.reports.map((report) => report.reason)).toEqual([
       'duplicate kid "x" with different keys (also in set.json#1): none is published',

@@ -137,7 +137,10 @@ describe('published keys', () => {
   it('verifies tokens with jose: the published keys are the signing keys', async () => {
     const dir = dirWith({ 'rs.pem': pkcs8(a), 'ps.json': JSON.stringify({ ...privateJwk(b), alg: 'PS256' }) });
     const jwks = createLocalJWKSet((await open(dir)).current());
-    for (const [kid, alg, key] of [['rs', 'RS256', a], ['ps', 'PS256', b]] as const) {
+    for (const [kid, alg, key] of [
+      ['rs', 'RS256', a],
+      ['ps', 'PS256', b],
+    ] as const) {
       const token = await new SignJWT({ sub: 'test' }).setProtectedHeader({ alg, kid }).sign(key.privateKey);
       const { protectedHeader } = await jwtVerify(token, jwks);
       expect(protectedHeader.kid).toBe(kid);
@@ -161,9 +164,16 @@ describe('logging', () => {
     await store.reload();
     const refusals = records().filter((record) => record.msg === 'key refused');
     expect(refusals).toHaveLength(2);
-    expect(refusals).toContainEqual(expect.objectContaining({ level: 'warn', file: join(dir, 'small.pem'), reason: expect.stringMatching(/1024-bit/) }));
     expect(refusals).toContainEqual(
-      expect.objectContaining({ level: 'warn', kid: 'ok', files: [join(dir, 'ok.pem'), join(dir, 'x.json')], reason: expect.stringMatching(/duplicate kid/) }),
+      expect.objectContaining({ level: 'warn', file: join(dir, 'small.pem'), reason: expect.stringMatching(/1024-bit/) }),
+    );
+    expect(refusals).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        kid: 'ok',
+        files: [join(dir, 'ok.pem'), join(dir, 'x.json')],
+        reason: expect.stringMatching(/duplicate kid/),
+      }),
     );
     const log = lines.join('\n');
     expect(log).not.toContain('PRIVATE KEY');
@@ -362,7 +372,18 @@ describe('in-place rewrites', () => {
     const poll = pollFor(store, 'k');
     // cp truncates the target in place and then writes it: a scan can find it empty or half written.
     const target = join(dir, 'k.pem');
-    const copier = spawn('sh', ['-c', `end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do cp "$1" "$3"; cp "$2" "$3"; done`, 'sh', join(sources, 'a.pem'), join(sources, 'b.pem'), target], { stdio: 'ignore' });
+    const copier = spawn(
+      'sh',
+      [
+        '-c',
+        `end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do cp "$1" "$3"; cp "$2" "$3"; done`,
+        'sh',
+        join(sources, 'a.pem'),
+        join(sources, 'b.pem'),
+        target,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
       await once(copier, 'exit');
     } finally {
@@ -382,8 +403,13 @@ describe('non-regular entries and hostile kids', () => {
     const { logger, records } = captureLogger();
     const store = await open(dir, { logger });
     expect(kids(store)).toEqual(['a']);
-    expect(store.files.find((file) => file.file === 'pipe.pem')).toMatchObject({ status: 'refused', reason: 'is a FIFO (named pipe), not a regular file' });
-    expect(records()).toContainEqual(expect.objectContaining({ msg: 'key refused', file: join(dir, 'pipe.pem'), reason: 'is a FIFO (named pipe), not a regular file' }));
+    expect(store.files.find((file) => file.file === 'pipe.pem')).toMatchObject({
+      status: 'refused',
+      reason: 'is a FIFO (named pipe), not a regular file',
+    });
+    expect(records()).toContainEqual(
+      expect.objectContaining({ msg: 'key refused', file: join(dir, 'pipe.pem'), reason: 'is a FIFO (named pipe), not a regular file' }),
+    );
   });
 
   it('never writes a control character of a kid into a log line, not even JSON-escaped in the reason', async () => {
@@ -431,7 +457,9 @@ describe('scans that hang', () => {
     // Given up after SCAN_TIMEOUT_INTERVALS intervals (1 s here); the next scan sees b.
     await waitFor(() => kidsOrNone(store).includes('b'), 'a scan after the hung one', 20 * SCAN_TIMEOUT_INTERVALS * 100);
     expect(store.stats.failures).toBeGreaterThanOrEqual(1);
-    expect(records()).toContainEqual(expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^keys directory scan did not finish/) }));
+    expect(records()).toContainEqual(
+      expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^keys directory scan did not finish/) }),
+    );
     hangable.release();
   });
 

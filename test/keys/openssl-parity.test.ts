@@ -82,18 +82,26 @@ describe('openssl pkey -pubin -pubcheck parity', () => {
       const pem = rawSpkiPem(n, e);
       if (await opensslAccepts(pem, name)) continue;
       refusedByOpenssl.push(name);
-      for (const [file, content] of [['k.pem', pem], ['k.json', JSON.stringify(rawRsaJwk(n, e))]] as const) {
+      for (const [file, content] of [
+        ['k.pem', pem],
+        ['k.json', JSON.stringify(rawRsaJwk(n, e))],
+      ] as const) {
         expect((await entryOf(file, content)).status, `${name} (${file})`).toBe('refused');
       }
     }
     // The corpus exercises openssl's refusals: exponent, modulus parity, small factor, primality, prime power, size.
-    expect(refusedByOpenssl).toEqual(expect.arrayContaining(['e = 1', 'e = 2', 'even e = 65538', 'even n', 'n = 3 × m', 'prime n', 'n = p^2', '16,400-bit n']));
+    expect(refusedByOpenssl).toEqual(
+      expect.arrayContaining(['e = 1', 'e = 2', 'even e = 65538', 'even n', 'n = 3 × m', 'prime n', 'n = p^2', '16,400-bit n']),
+    );
   });
 
   it('refuses by SP 800-56B what openssl 3.0 lets through: e = 3 and a huge odd e', async () => {
     for (const name of ['e = 3', 'odd e = 2^256 + 1', 'odd 2400-bit e']) {
       const { n, e } = corpus.find((item) => item.name === name) ?? valid;
-      for (const [file, content] of [['k.pem', rawSpkiPem(n, e)], ['k.json', JSON.stringify(rawRsaJwk(n, e))]] as const) {
+      for (const [file, content] of [
+        ['k.pem', rawSpkiPem(n, e)],
+        ['k.json', JSON.stringify(rawRsaJwk(n, e))],
+      ] as const) {
         const entry = await entryOf(file, content);
         expect(entry.status === 'refused' && entry.reason, `${name} (${file})`).toMatch(/^e: .*\(sp800-56b\.rsa-exponent\)$/);
       }
@@ -103,7 +111,9 @@ describe('openssl pkey -pubin -pubcheck parity', () => {
   it('refuses every key of the corpus, each naming its rule', async () => {
     for (const { name, n, e } of corpus) {
       const entry = await entryOf('k.json', JSON.stringify(rawRsaJwk(n, e)));
-      expect(entry.status === 'refused' && entry.reason, name).toMatch(/\((sp800-56b\.rsa-exponent|sp800-56b\.rsa-modulus|rfc7518\.rsa-key-size)\)$/);
+      expect(entry.status === 'refused' && entry.reason, name).toMatch(
+        /\((sp800-56b\.rsa-exponent|sp800-56b\.rsa-modulus|rfc7518\.rsa-key-size)\)$/,
+      );
     }
   });
 });

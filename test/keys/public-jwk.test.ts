@@ -36,7 +36,9 @@ describe('acceptance by the rules of src/rules/jwks.ts', () => {
 
   it('publicMembers refuses RSA-PSS-restricted keys and key types without a JWK form', () => {
     expect(() => publicMembers(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey)).toThrow(/RSA-PSS-restricted/);
-    expect(() => publicMembers(generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).publicKey)).toThrow(/DSA key: has no JWK form/);
+    expect(() => publicMembers(generateKeyPairSync('dsa', { modulusLength: 2048, divisorLength: 256 }).publicKey)).toThrow(
+      /DSA key: has no JWK form/,
+    );
   });
 
   it('refuses RSA under 2048 bits', async () => {
@@ -61,12 +63,15 @@ describe('acceptance by the rules of src/rules/jwks.ts', () => {
   it('alg: own alg, else the default; only RS*/PS*', async () => {
     expect((await accept(rsa, {}, 'RS384')).alg).toBe('RS384');
     for (const alg of KEY_ALGORITHMS) expect((await accept(rsa, { alg })).alg).toBe(alg);
-    for (const alg of ['HS256', 'ES256', 'none', 'rs256', 42]) await expect(accept(rsa, { alg })).rejects.toThrow(/\(rfc8725\.alg-allowed\)/);
+    for (const alg of ['HS256', 'ES256', 'none', 'rs256', 42])
+      await expect(accept(rsa, { alg })).rejects.toThrow(/\(rfc8725\.alg-allowed\)/);
     expect(isKeyAlgorithm('PS256')).toBe(true);
     expect(isKeyAlgorithm('EdDSA')).toBe(false);
   });
 
   it('lists every finding of a key, each with its rule', async () => {
-    await expect(accept(small, { use: 'enc', alg: 'HS256' })).rejects.toThrow(/rfc7517\.use-sig\); .*rfc8725\.alg-allowed\); .*rfc7518\.rsa-key-size\)$/);
+    await expect(accept(small, { use: 'enc', alg: 'HS256' })).rejects.toThrow(
+      /rfc7517\.use-sig\); .*rfc8725\.alg-allowed\); .*rfc7518\.rsa-key-size\)$/,
+    );
   });
 });

@@ -37,7 +37,10 @@ describe('StatWorker', () => {
       const [stat] = await worker.stat([${JSON.stringify(join(dir, 'file'))}]);
       console.log(stat.size);`;
     // No close(): an idle worker must not hold the process, or every CLI and test would hang at exit.
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('1\n');
     expect(run.status).toBe(0);

@@ -21,7 +21,10 @@ export function tempDir(): { readonly dir: string; write(name: string, content: 
 
 /** The configuration `loadConfig` gives for ISSUER and an optional METADATA_FILE. */
 export function configFor(issuer: string | undefined, metadataFile?: string): Config {
-  return loadConfig({ ...(issuer === undefined ? {} : { ISSUER: issuer }), ...(metadataFile === undefined ? {} : { METADATA_FILE: metadataFile }) });
+  return loadConfig({
+    ...(issuer === undefined ? {} : { ISSUER: issuer }),
+    ...(metadataFile === undefined ? {} : { METADATA_FILE: metadataFile }),
+  });
 }
 
 /** The problems of the ConfigError `action` throws; fails the test when it throws nothing else. */

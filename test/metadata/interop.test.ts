@@ -36,7 +36,11 @@ describe('interop: oauth4webapi discovers the resolved metadata', () => {
   });
 
   it('accepts a document configured by METADATA_FILE', async () => {
-    const file = temp.write('metadata.json', { issuer: server.url, scopes_supported: ['api:read'], service_documentation: 'https://docs.example.com' });
+    const file = temp.write('metadata.json', {
+      issuer: server.url,
+      scopes_supported: ['api:read'],
+      service_documentation: 'https://docs.example.com',
+    });
     served = resolveMetadata(configFor(server.url, file), await Contract.load());
     const as = await discover(new URL(server.url));
     expect(as.scopes_supported).toEqual(['api:read']);

@@ -14,7 +14,8 @@ beforeAll(async () => {
 
 afterAll(() => temp.cleanup());
 
-const resolveWith = (members: unknown, issuer = ISSUER) => resolveMetadata(configFor(issuer, temp.write(`m-${Math.random()}.json`, members)), contract);
+const resolveWith = (members: unknown, issuer = ISSUER) =>
+  resolveMetadata(configFor(issuer, temp.write(`m-${Math.random()}.json`, members)), contract);
 
 describe('resolveMetadata defaults', () => {
   it('derives every endpoint from ISSUER', () => {
@@ -84,7 +85,9 @@ describe('resolveMetadata with METADATA_FILE', () => {
   });
 
   it('refuses a relative endpoint', () => {
-    expect(problemsOf(() => resolveWith({ token_endpoint: '/oauth/token' }))).toEqual(['METADATA_FILE: token_endpoint: "/oauth/token" is not an absolute URL']);
+    expect(problemsOf(() => resolveWith({ token_endpoint: '/oauth/token' }))).toEqual([
+      'METADATA_FILE: token_endpoint: "/oauth/token" is not an absolute URL',
+    ]);
   });
 
   it('refuses a member of the wrong type, as the schema says', () => {
@@ -120,7 +123,9 @@ describe('resolveMetadata with METADATA_FILE', () => {
 
   it('refuses an unreadable file, naming it', () => {
     const missing = `${temp.dir}/missing.json`;
-    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, missing), contract))).toEqual([`METADATA_FILE: cannot read ${missing}: ENOENT`]);
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, missing), contract))).toEqual([
+      `METADATA_FILE: cannot read ${missing}: ENOENT`,
+    ]);
   });
 
   it('accepts a file saved with a byte order mark', () => {
@@ -145,8 +150,16 @@ describe('resolveMetadata ISSUER rules', () => {
 
 describe('resolveMetadata determinism', () => {
   it('serves byte-identical bodies for the same configuration, in schema order whatever the file order', () => {
-    const a = resolveWith({ service_documentation: 'https://docs.example.com', scopes_supported: ['x'], token_endpoint: 'https://t.example.com' });
-    const b = resolveWith({ token_endpoint: 'https://t.example.com', scopes_supported: ['x'], service_documentation: 'https://docs.example.com' });
+    const a = resolveWith({
+      service_documentation: 'https://docs.example.com',
+      scopes_supported: ['x'],
+      token_endpoint: 'https://t.example.com',
+    });
+    const b = resolveWith({
+      token_endpoint: 'https://t.example.com',
+      scopes_supported: ['x'],
+      service_documentation: 'https://docs.example.com',
+    });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
     const schemaOrder = Object.keys(contract.componentSchema('OAuthMetadata').properties as object);
     expect(Object.keys(a)).toEqual(schemaOrder.filter((name) => name in a));

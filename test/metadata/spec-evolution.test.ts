@@ -11,7 +11,9 @@ afterAll(() => temp.cleanup());
 
 /** A copy of openapi.json whose OAuthMetadata gains `member`, written to the temp dir. */
 function specWithMember(member: string, schema: unknown): string {
-  const document = JSON.parse(readFileSync(defaultSpecPath(), 'utf8')) as { components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } } };
+  const document = JSON.parse(readFileSync(defaultSpecPath(), 'utf8')) as {
+    components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } };
+  };
   document.components.schemas.OAuthMetadata.properties[member] = schema;
   return temp.write('openapi.json', JSON.stringify(document, null, 2));
 }
@@ -27,7 +29,9 @@ describe('spec evolution: a member added to openapi.json is served with no code 
   });
 
   it('is accepted and served once openapi.json defines it', async () => {
-    const contract = await Contract.load(specWithMember('registration_endpoint', { type: 'string', description: 'URL of the registration endpoint' }));
+    const contract = await Contract.load(
+      specWithMember('registration_endpoint', { type: 'string', description: 'URL of the registration endpoint' }),
+    );
     const metadata = resolveMetadata(configFor(ISSUER, file), contract) as Record<string, unknown>;
     expect(metadata.registration_endpoint).toBe(`${ISSUER}/oauth/register`);
     // Schema order: the new member comes where openapi.json puts it (last), so replicas still agree byte for byte.

@@ -4,12 +4,15 @@ import { issuerFindings } from '../../src/rules/issuer.js';
 const rulesOf = (issuer: string) => issuerFindings(issuer).map((found) => found.rule);
 
 describe('issuerFindings (RFC 8414 §2, §3.1)', () => {
-  it.each(['https://auth.example.com', 'https://auth.example.com:8443', 'http://localhost:3000', 'http://127.0.0.1:8080', 'http://[::1]:3000'])(
-    'accepts %s',
-    (issuer) => {
-      expect(issuerFindings(issuer)).toEqual([]);
-    },
-  );
+  it.each([
+    'https://auth.example.com',
+    'https://auth.example.com:8443',
+    'http://localhost:3000',
+    'http://127.0.0.1:8080',
+    'http://[::1]:3000',
+  ])('accepts %s', (issuer) => {
+    expect(issuerFindings(issuer)).toEqual([]);
+  });
 
   it('refuses plain http on a public host, saying where http is allowed', () => {
     const [found, ...rest] = issuerFindings('http://auth.example.com');

@@ -79,13 +79,19 @@ describe('jwksFindings', () => {
   it('refuses an RSA key with e = 1 (a forgeable key) by the SP 800-56B rule: verify flags it on any deployment', () => {
     const [found, ...rest] = jwksFindings({ keys: [{ ...key2048, e: 'AQ' }] });
     expect(rest).toEqual([]);
-    expect(found).toMatchObject({ rule: 'sp800-56b.rsa-exponent', member: 'keys[0].e', message: expect.stringContaining('is 1 (kid "a")') });
+    expect(found).toMatchObject({
+      rule: 'sp800-56b.rsa-exponent',
+      member: 'keys[0].e',
+      message: expect.stringContaining('is 1 (kid "a")'),
+    });
   });
 
   it('refuses a modulus that is even, and one that is prime', () => {
     const n = fromBase64url(key2048.n as string);
     expect(rulesOf({ keys: [{ ...key2048, n: toBase64url(n ^ 1n) }] })).toEqual(['sp800-56b.rsa-modulus']);
-    expect(rulesOf({ keys: [{ ...key2048, n: toBase64url(generatePrimeSync(2048, { bigint: true })) }] })).toEqual(['sp800-56b.rsa-modulus']);
+    expect(rulesOf({ keys: [{ ...key2048, n: toBase64url(generatePrimeSync(2048, { bigint: true })) }] })).toEqual([
+      'sp800-56b.rsa-modulus',
+    ]);
   });
 
   it('refuses a kid with control characters, quoting it escaped in every finding', () => {
@@ -97,7 +103,14 @@ describe('jwksFindings', () => {
 
   it('refuses every private member, one finding each', () => {
     const findings = jwksFindings({ keys: [privateKey] });
-    expect(findings.map((found) => found.member)).toEqual(['keys[0].d', 'keys[0].p', 'keys[0].q', 'keys[0].dp', 'keys[0].dq', 'keys[0].qi']);
+    expect(findings.map((found) => found.member)).toEqual([
+      'keys[0].d',
+      'keys[0].p',
+      'keys[0].q',
+      'keys[0].dp',
+      'keys[0].dq',
+      'keys[0].qi',
+    ]);
     expect(new Set(findings.map((found) => found.rule))).toEqual(new Set(['rfc7517.no-private-members']));
     expect(rulesOf({ keys: [{ ...key2048, k: 'secret' }] })).toEqual(['rfc7517.no-private-members']);
   });

@@ -3,10 +3,13 @@ import { printable, quote } from '../../src/rules/finding.js';
 import { isValidKid, KID_RULE, kidFindings, MAX_KID_LENGTH } from '../../src/rules/kid.js';
 
 describe('the kid rule', () => {
-  it.each(['a', 'archera-oauth-2026-07', 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', '!~', 'x'.repeat(MAX_KID_LENGTH)])('accepts %j', (kid) => {
-    expect(isValidKid(kid)).toBe(true);
-    expect(kidFindings(kid, 'kid')).toEqual([]);
-  });
+  it.each(['a', 'archera-oauth-2026-07', 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', '!~', 'x'.repeat(MAX_KID_LENGTH)])(
+    'accepts %j',
+    (kid) => {
+      expect(isValidKid(kid)).toBe(true);
+      expect(kidFindings(kid, 'kid')).toEqual([]);
+    },
+  );
 
   it.each([
     ['empty', ''],

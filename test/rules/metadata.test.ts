@@ -18,9 +18,12 @@ beforeAll(async () => {
 });
 
 describe('isEndpointMember', () => {
-  it.each(['authorization_endpoint', 'jwks_uri', 'registration_endpoint', 'logo_url', 'service_documentation', 'op_tos_uri'])('treats %s as a URL', (name) => {
-    expect(isEndpointMember(name)).toBe(true);
-  });
+  it.each(['authorization_endpoint', 'jwks_uri', 'registration_endpoint', 'logo_url', 'service_documentation', 'op_tos_uri'])(
+    'treats %s as a URL',
+    (name) => {
+      expect(isEndpointMember(name)).toBe(true);
+    },
+  );
 
   it.each(['issuer', 'scopes_supported', 'grant_types_supported', 'uri_scheme'])('does not treat %s as a URL', (name) => {
     expect(isEndpointMember(name)).toBe(false);
@@ -29,7 +32,13 @@ describe('isEndpointMember', () => {
 
 describe('endpointFindings', () => {
   it('accepts https URLs and http on loopback', () => {
-    expect(endpointFindings({ token_endpoint: 'https://auth.example.com/t', jwks_uri: 'http://127.0.0.1:3000/k', service_documentation: 'http://localhost/docs' })).toEqual([]);
+    expect(
+      endpointFindings({
+        token_endpoint: 'https://auth.example.com/t',
+        jwks_uri: 'http://127.0.0.1:3000/k',
+        service_documentation: 'http://localhost/docs',
+      }),
+    ).toEqual([]);
   });
 
   it('refuses a relative endpoint, naming it', () => {
@@ -74,14 +83,17 @@ describe('required arrays', () => {
   });
 
   it('follows the schema, not a list in code', () => {
-    const custom = { required: ['a', 'b', 'c'], properties: { a: { type: 'array' }, b: { type: ['array', 'null'] }, c: { type: 'string' }, d: { type: 'array' } } };
+    const custom = {
+      required: ['a', 'b', 'c'],
+      properties: { a: { type: 'array' }, b: { type: ['array', 'null'] }, c: { type: 'string' }, d: { type: 'array' } },
+    };
     expect(requiredArrayMembers(custom)).toEqual(['a', 'b']);
   });
 
   it('refuses an empty required array, naming it', () => {
-    expect(requiredArrayFindings({ scopes_supported: [], grant_types_supported: ['x'] }, ['scopes_supported', 'grant_types_supported'])).toEqual([
-      expect.objectContaining({ rule: 'rfc8414.required-array-non-empty', member: 'scopes_supported' }),
-    ]);
+    expect(
+      requiredArrayFindings({ scopes_supported: [], grant_types_supported: ['x'] }, ['scopes_supported', 'grant_types_supported']),
+    ).toEqual([expect.objectContaining({ rule: 'rfc8414.required-array-non-empty', member: 'scopes_supported' })]);
   });
 });
 

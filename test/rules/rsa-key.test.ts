@@ -14,7 +14,8 @@ beforeAll(() => {
 
 const at = (member: string): string => member;
 /** The findings of `n` and `e`, with the primality test answering `prime` (default: the real test). */
-const findingsOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) => rsaKeyFindings({ n: toBase64url(modulus), e: toBase64url(e) }, at, ' (kid "k")', isPrime);
+const findingsOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) =>
+  rsaKeyFindings({ n: toBase64url(modulus), e: toBase64url(e) }, at, ' (kid "k")', isPrime);
 const rulesOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) => findingsOf(modulus, e, isPrime).map((found) => found.rule);
 /** An odd number of exactly `bits` bits with no factor below 752 and no structure: a stand-in modulus. */
 const roughOdd = (bits: number): bigint => {
@@ -42,7 +43,11 @@ describe('the RSA key rules', () => {
   ])('refuse e = %s by the SP 800-56B exponent rule', (_name, e, what) => {
     const [found, ...rest] = findingsOf(n, e);
     expect(rest).toEqual([]);
-    expect(found).toEqual({ rule: RSA_KEY_RULES.exponent.id, member: 'e', message: `${what} (kid "k"); must be an odd integer with 65537 ≤ e < 2^256` });
+    expect(found).toEqual({
+      rule: RSA_KEY_RULES.exponent.id,
+      member: 'e',
+      message: `${what} (kid "k"); must be an odd integer with 65537 ≤ e < 2^256`,
+    });
   });
 
   it('accept the exponents at the edges of the range: 65537 and 2^256 - 1', () => {
@@ -69,20 +74,31 @@ describe('the RSA key rules', () => {
     ]);
     expect(asked).toBe(false);
     expect(rulesOf(roughOdd(16384), 65537n, () => false)).toEqual([]);
-    expect(rsaKeyFindings({ n: 'not base64!', e: 'AQAB' }, at, '')[0]).toMatchObject({ rule: RSA_KEY_RULES.size.id, message: 'is not a base64url modulus' });
+    expect(rsaKeyFindings({ n: 'not base64!', e: 'AQAB' }, at, '')[0]).toMatchObject({
+      rule: RSA_KEY_RULES.size.id,
+      message: 'is not a base64url modulus',
+    });
   });
 
   it.each([
     ['even', () => n ^ 1n, 'is even'],
     ['3 × m', () => 3n * ((n / 3n) | 1n), 'is divisible by 3'],
-    ['751 × a prime (751: the largest small prime OpenSSL checks)', () => 751n * generatePrimeSync(2040, { bigint: true }), 'is divisible by 751'],
+    [
+      '751 × a prime (751: the largest small prime OpenSSL checks)',
+      () => 751n * generatePrimeSync(2040, { bigint: true }),
+      'is divisible by 751',
+    ],
     ['p²', () => p * p, 'is a perfect power (an integer to the power 2)'],
     ['(pq)²', () => (p * q) ** 2n, 'is a perfect power (an integer to the power 2)'],
     ['a cube', () => generatePrimeSync(700, { bigint: true }) ** 3n, 'is a perfect power (an integer to the power 3)'],
   ])('refuse a modulus that is %s', (_name, modulus, what) => {
     const [found, ...rest] = findingsOf(modulus(), 65537n);
     expect(rest).toEqual([]);
-    expect(found).toMatchObject({ rule: RSA_KEY_RULES.modulus.id, member: 'n', message: expect.stringMatching(new RegExp(`^${what.replace(/[()]/g, '\\$&')} \\(kid "k"\\); `)) });
+    expect(found).toMatchObject({
+      rule: RSA_KEY_RULES.modulus.id,
+      member: 'n',
+      message: expect.stringMatching(new RegExp(`^${what.replace(/[()]/g, '\\$&')} \\(kid "k"\\); `)),
+    });
   });
 
   it('accept a product with 757, the smallest prime above the bound', () => {
@@ -92,7 +108,11 @@ describe('the RSA key rules', () => {
   it('refuse a prime modulus, whose private exponent anyone can compute', () => {
     const prime = generatePrimeSync(2048, { bigint: true });
     expect(findingsOf(prime, 65537n)).toEqual([
-      { rule: RSA_KEY_RULES.modulus.id, member: 'n', message: 'is a prime (kid "k"); anyone can compute the private exponent of a prime modulus' },
+      {
+        rule: RSA_KEY_RULES.modulus.id,
+        member: 'n',
+        message: 'is a prime (kid "k"); anyone can compute the private exponent of a prime modulus',
+      },
     ]);
   });
 

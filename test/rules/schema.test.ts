@@ -5,7 +5,11 @@ describe('schemaFindings', () => {
   it('turns contract problems into findings naming the member', () => {
     expect(
       schemaFindings([
-        { pointer: '/registration_endpoint', member: 'registration_endpoint', message: 'is not allowed by openapi.json (additionalProperties: false)' },
+        {
+          pointer: '/registration_endpoint',
+          member: 'registration_endpoint',
+          message: 'is not allowed by openapi.json (additionalProperties: false)',
+        },
         { pointer: '/keys/0/n', member: 'n', message: 'must be string' },
         { pointer: '', member: '(document)', message: 'must be object' },
       ]),

@@ -19,7 +19,8 @@ const run = promisify(execFile);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-if (!HAS_CHROMIUM && !IN_CI) console.warn(`docs.test.ts: skipping the rendering test, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
+if (!HAS_CHROMIUM && !IN_CI)
+  console.warn(`docs.test.ts: skipping the rendering test, no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`);
 /** The flags that keep Chromium off the network (without them it calls home) and working as root in a container. */
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -63,7 +64,8 @@ describe('npm run docs', () => {
 /** The 200 response schema of each operation and the names of its properties, read from openapi.json. */
 function operations(): Array<{ path: string; schema: string; properties: string[] }> {
   const document = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as SpecDocument;
-  const resolve = (node: SpecDocument): SpecDocument => (typeof node.$ref === 'string' ? resolve(document.components.schemas[String(node.$ref.split('/').pop())]) : node);
+  const resolve = (node: SpecDocument): SpecDocument =>
+    typeof node.$ref === 'string' ? resolve(document.components.schemas[String(node.$ref.split('/').pop())]) : node;
   return Object.entries(document.paths as Record<string, SpecDocument>).map(([path, item]) => {
     const ref: string = item.get.responses['200'].content['application/json'].schema.$ref;
     const schema = resolve({ $ref: ref });
@@ -76,49 +78,59 @@ function operations(): Array<{ path: string; schema: string; properties: string[
   });
 }
 
-describe.skipIf(!HAS_CHROMIUM && !IN_CI)(`the API reference in headless Chromium${HAS_CHROMIUM ? '' : ` (needs ${CHROMIUM}: apt-get install chromium)`}`, () => {
-  let browser: Browser | undefined;
-  afterAll(async () => browser?.close());
+describe.skipIf(!HAS_CHROMIUM && !IN_CI)(
+  `the API reference in headless Chromium${HAS_CHROMIUM ? '' : ` (needs ${CHROMIUM}: apt-get install chromium)`}`,
+  () => {
+    let browser: Browser | undefined;
+    afterAll(async () => browser?.close());
 
-  it('renders both operations with every property of their response schemas, offline', async () => {
-    if (!HAS_CHROMIUM) throw new Error(`no Chromium at ${CHROMIUM}: CI needs Debian's chromium package (.ci/run installs it)`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: RENDER_TIMEOUT });
-    const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const pageErrors: string[] = [];
-    const reachedNetwork: string[] = [];
-    const blocked: string[] = [];
-    tab.on('pageerror', (error) => pageErrors.push(error.message));
-    tab.on('requestfailed', (request) => {
-      if (request.failure()?.errorText === 'csp') blocked.push(request.url());
-    });
-    // Anything the page's own policy lets through would go to the network: record it and never send it.
-    await tab.route(/^(?!file:|data:)/, async (route) => {
-      reachedNetwork.push(route.request().url());
-      await route.abort();
-    });
-    await tab.goto(pathToFileURL(page).href, { waitUntil: 'load', timeout: RENDER_TIMEOUT });
+    it(
+      'renders both operations with every property of their response schemas, offline',
+      async () => {
+        if (!HAS_CHROMIUM) throw new Error(`no Chromium at ${CHROMIUM}: CI needs Debian's chromium package (.ci/run installs it)`);
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: RENDER_TIMEOUT });
+        const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const pageErrors: string[] = [];
+        const reachedNetwork: string[] = [];
+        const blocked: string[] = [];
+        tab.on('pageerror', (error) => pageErrors.push(error.message));
+        tab.on('requestfailed', (request) => {
+          if (request.failure()?.errorText === 'csp') blocked.push(request.url());
+        });
+        // Anything the page's own policy lets through would go to the network: record it and never send it.
+        await tab.route(/^(?!file:|data:)/, async (route) => {
+          reachedNetwork.push(route.request().url());
+          await route.abort();
+        });
+        await tab.goto(pathToFileURL(page).href, { waitUntil: 'load', timeout: RENDER_TIMEOUT });
 
-    const screenshots = join(project, 'screenshots');
-    mkdirSync(screenshots);
-    for (const operation of operations()) {
-      // The sidebar link opens the operation: only Redoc's script, running in the page, renders its details.
-      await tab.locator('a[href*="/paths/"]', { hasText: operation.path }).first().click({ timeout: RENDER_TIMEOUT });
-      await tab.getByText('Responses', { exact: true }).first().waitFor({ timeout: RENDER_TIMEOUT });
-      // Redoc marks each property name it renders with the class `schema-name`.
-      await expect
-        .poll(() => tab.locator('.schema-name').allInnerTexts(), { timeout: RENDER_TIMEOUT, message: `the properties of ${operation.schema}` })
-        .toEqual(expect.arrayContaining(operation.properties));
-      const file = join(screenshots, `${operation.schema}.png`);
-      await tab.screenshot({ path: file, fullPage: true });
-      expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
-    }
-    const rendered = await tab.locator('body').innerText();
-    for (const operation of operations()) expect(rendered).toContain(operation.path);
+        const screenshots = join(project, 'screenshots');
+        mkdirSync(screenshots);
+        for (const operation of operations()) {
+          // The sidebar link opens the operation: only Redoc's script, running in the page, renders its details.
+          await tab.locator('a[href*="/paths/"]', { hasText: operation.path }).first().click({ timeout: RENDER_TIMEOUT });
+          await tab.getByText('Responses', { exact: true }).first().waitFor({ timeout: RENDER_TIMEOUT });
+          // Redoc marks each property name it renders with the class `schema-name`.
+          await expect
+            .poll(() => tab.locator('.schema-name').allInnerTexts(), {
+              timeout: RENDER_TIMEOUT,
+              message: `the properties of ${operation.schema}`,
+            })
+            .toEqual(expect.arrayContaining(operation.properties));
+          const file = join(screenshots, `${operation.schema}.png`);
+          await tab.screenshot({ path: file, fullPage: true });
+          expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+        }
+        const rendered = await tab.locator('body').innerText();
+        for (const operation of operations()) expect(rendered).toContain(operation.path);
 
-    expect(pageErrors).toEqual([]);
-    expect(reachedNetwork).toEqual([]);
-    // Redoc's "API docs by" badge image lives on a CDN; the page's Content-Security-Policy blocks it.
-    expect(blocked.every((url) => url.startsWith('https://cdn.redoc.ly/'))).toBe(true);
-    console.info(`API reference screenshots: ${screenshots}`);
-  }, BUILD_TIMEOUT);
-});
+        expect(pageErrors).toEqual([]);
+        expect(reachedNetwork).toEqual([]);
+        // Redoc's "API docs by" badge image lives on a CDN; the page's Content-Security-Policy blocks it.
+        expect(blocked.every((url) => url.startsWith('https://cdn.redoc.ly/'))).toBe(true);
+        console.info(`API reference screenshots: ${screenshots}`);
+      },
+      BUILD_TIMEOUT,
+    );
+  },
+);

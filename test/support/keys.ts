@@ -68,7 +68,10 @@ function unsignedBytes(n: bigint): Buffer {
 }
 
 function der(tag: number, body: Buffer): Buffer {
-  const length = body.length < 0x80 ? Buffer.from([body.length]) : Buffer.concat([Buffer.from([0x80 | unsignedBytes(BigInt(body.length)).length]), unsignedBytes(BigInt(body.length))]);
+  const length =
+    body.length < 0x80
+      ? Buffer.from([body.length])
+      : Buffer.concat([Buffer.from([0x80 | unsignedBytes(BigInt(body.length)).length]), unsignedBytes(BigInt(body.length))]);
   return Buffer.concat([Buffer.from([tag]), length, body]);
 }
 

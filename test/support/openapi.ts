@@ -43,7 +43,8 @@ export function contractErrors(path: string, method: string, status: number, bod
   }
   const content = response?.content as Record<string, unknown> | undefined;
   if (content?.['application/json'] === undefined) throw new Error(`openapi.json documents no JSON body for ${method} ${path} ${status}`);
-  const validate = ajv.getSchema(`${ref}/content/application~1json/schema`) ?? ajv.compile({ $ref: `${ref}/content/application~1json/schema` });
+  const validate =
+    ajv.getSchema(`${ref}/content/application~1json/schema`) ?? ajv.compile({ $ref: `${ref}/content/application~1json/schema` });
   return validate(body) ? null : (validate.errors ?? []);
 }
 

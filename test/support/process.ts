@@ -16,8 +16,16 @@ export interface NodeProcess {
 }
 
 /** Spawns `command` with exactly `env` (plus PATH) and collects its pino lines. */
-export function spawnLogged(command: string, args: readonly string[], options: { cwd?: string; env: Readonly<Record<string, string>> }): NodeProcess {
-  const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnLogged(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env: Readonly<Record<string, string>> },
+): NodeProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Array<Record<string, unknown>> = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -60,16 +60,26 @@ describe('runCli', () => {
   it('exits 1 with FAIL lines naming rule and member when something fails', async () => {
     const { code, stdout } = await run([broken.url]);
     expect(code).toBe(EXIT.failed);
-    expect(stdout).toMatch(/^FAIL {2}contract\.content-type +GET \/\.well-known\/jwks\.json: Content-Type: is missing; must be application\/json$/m);
+    expect(stdout).toMatch(
+      /^FAIL {2}contract\.content-type +GET \/\.well-known\/jwks\.json: Content-Type: is missing; must be application\/json$/m,
+    );
     expect(stdout).toMatch(/^FAILED: \d+ passed, 2 failed, 0 warnings$/m);
   });
 
   it('prints machine-readable JSON on stdout with --json', async () => {
     const { code, stdout } = await run([broken.url, '--json']);
     expect(code).toBe(EXIT.failed);
-    const report = JSON.parse(stdout) as { ok: boolean; baseUrl: string; counts: { fail: number }; results: { outcome: string; rule: string }[] };
+    const report = JSON.parse(stdout) as {
+      ok: boolean;
+      baseUrl: string;
+      counts: { fail: number };
+      results: { outcome: string; rule: string }[];
+    };
     expect(report).toMatchObject({ ok: false, baseUrl: broken.url, counts: { fail: 2 } });
-    expect(report.results.filter((result) => result.outcome === 'fail').map((result) => result.rule)).toEqual(['contract.content-type', 'contract.content-type']);
+    expect(report.results.filter((result) => result.outcome === 'fail').map((result) => result.rule)).toEqual([
+      'contract.content-type',
+      'contract.content-type',
+    ]);
   });
 
   it('exits 2 with the usage for a bad command line', async () => {
@@ -91,7 +101,9 @@ describe('runCli', () => {
     const { code, stdout, stderr } = await run([closed.url, '--json']);
     expect(code).toBe(EXIT.failed);
     const last = stderr.at(-1) ?? '';
-    expect(last).toMatch(/^verify: GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server: connection refused \(ECONNREFUSED\)$/);
+    expect(last).toMatch(
+      /^verify: GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server: connection refused \(ECONNREFUSED\)$/,
+    );
     expect(JSON.parse(stdout)).toMatchObject({ ok: false, error: expect.stringContaining('ECONNREFUSED') });
   });
 

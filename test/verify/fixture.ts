@@ -96,7 +96,8 @@ export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> 
       });
       return void response.end();
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'method_not_allowed', { allow: 'GET, HEAD, OPTIONS' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendError(response, 405, 'method_not_allowed', { allow: 'GET, HEAD, OPTIONS' });
     const body = JSON.stringify(documents[path]);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
     const headers: Record<string, string> = { ...CORS, etag };

@@ -18,7 +18,16 @@ describe('npm run verify against our own server', () => {
     expect(notPassed).toEqual([]);
     expect(report.ok).toBe(true);
     const rules = new Set(report.results.map((result) => result.rule));
-    for (const rule of ['contract.schema', 'rfc8414.issuer-match', 'rfc8414.jwks-uri', 'rfc7517.kid-unique', 'rfc7518.rsa-key-size', 'http.etag', 'http.cors-preflight', 'http.head']) {
+    for (const rule of [
+      'contract.schema',
+      'rfc8414.issuer-match',
+      'rfc8414.jwks-uri',
+      'rfc7517.kid-unique',
+      'rfc7518.rsa-key-size',
+      'http.etag',
+      'http.cors-preflight',
+      'http.head',
+    ]) {
       expect(rules).toContain(rule);
     }
   });

@@ -3,7 +3,17 @@ import { Contract } from '../../src/contract/contract.js';
 import { ServiceError, UnreachableError, UsageError } from '../../src/errors.js';
 import { verify, type Report } from '../../src/verify/verify.js';
 import { eventually } from '../support/http.js';
-import { correctKeys, JWKS_PATH, METADATA_PATH, privateRsaKey, rsaKey, startFixture, startServer, type FixtureBreak, type RunningServer } from './fixture.js';
+import {
+  correctKeys,
+  JWKS_PATH,
+  METADATA_PATH,
+  privateRsaKey,
+  rsaKey,
+  startFixture,
+  startServer,
+  type FixtureBreak,
+  type RunningServer,
+} from './fixture.js';
 
 let contract: Contract;
 const running: RunningServer[] = [];
@@ -180,7 +190,10 @@ describe('verify against a deployment that breaks one rule', () => {
   it('a missing Cache-Control is a warning, not a failure', async () => {
     const report = await verifyFixture({ noCacheControl: true });
     expect(report.ok).toBe(true);
-    expect(report.results.filter((result) => result.outcome === 'warn').map((result) => result.rule)).toEqual(['http.cache-control', 'http.cache-control']);
+    expect(report.results.filter((result) => result.outcome === 'warn').map((result) => result.rule)).toEqual([
+      'http.cache-control',
+      'http.cache-control',
+    ]);
   });
 });
 
@@ -218,9 +231,15 @@ describe('verify against a deployment that answers a huge body', () => {
   ])('%s: reports http.body-size and reads no more than the bound', async (_case, announce) => {
     const sent: Array<{ bytes: number; closed: boolean }> = [];
     const report = await verifyFixture(hugeJwks(announce, sent));
-    expect(failures(report)).toContainEqual(expect.objectContaining({ rule: 'http.body-size', subject: `GET ${JWKS_PATH}`, member: 'body' }));
-    expect(failures(report)).toContainEqual(expect.objectContaining({ rule: 'rfc8414.jwks-uri', evidence: expect.stringContaining('over 1048576 bytes') }));
-    expect(report.results).toContainEqual(expect.objectContaining({ outcome: 'pass', rule: 'http.body-size', subject: `GET ${METADATA_PATH}` }));
+    expect(failures(report)).toContainEqual(
+      expect.objectContaining({ rule: 'http.body-size', subject: `GET ${JWKS_PATH}`, member: 'body' }),
+    );
+    expect(failures(report)).toContainEqual(
+      expect.objectContaining({ rule: 'rfc8414.jwks-uri', evidence: expect.stringContaining('over 1048576 bytes') }),
+    );
+    expect(report.results).toContainEqual(
+      expect.objectContaining({ outcome: 'pass', rule: 'http.body-size', subject: `GET ${METADATA_PATH}` }),
+    );
     // verify stopped reading: each download was cut off far below the 400 MB offered (kernel buffers aside).
     expect(await eventually(() => sent.length > 0 && sent.every((record) => record.closed))).toBe(true);
     expect(sent.every((record) => record.bytes < 64 * 1024 * 1024)).toBe(true);

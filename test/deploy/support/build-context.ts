@@ -26,7 +26,10 @@ export function buildContext(root = ROOT): string[] {
   const matcher = dockerignore(root);
   // Docker's walk skips an ignored directory unless an exception pattern names something inside it; pruning the
   // same way keeps node_modules/ and .git/ out of the walk.
-  const exceptions = patternsOf(root).map((line) => line.trim()).filter((line) => line.startsWith('!')).map((line) => line.slice(1).replace(/^\/+/, ''));
+  const exceptions = patternsOf(root)
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('!'))
+    .map((line) => line.slice(1).replace(/^\/+/, ''));
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {

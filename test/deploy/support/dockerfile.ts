@@ -48,7 +48,8 @@ export function copySpec(copy: Copy): { from: string | undefined; sources: strin
   const json = copy.getJSONStrings().map((argument) => argument.getJSONValue());
   const words = json.length > 0 ? json : copy.getArguments().map((argument) => argument.getValue());
   const dest = words.pop();
-  if (dest === undefined || words.length === 0) throw new Error(`COPY ${copy.getArgumentsContent() ?? ''}: needs a source and a destination`);
+  if (dest === undefined || words.length === 0)
+    throw new Error(`COPY ${copy.getArgumentsContent() ?? ''}: needs a source and a destination`);
   return { from: copy.getFromFlag()?.getValue() ?? undefined, sources: words, dest };
 }
 

@@ -16,7 +16,9 @@ const OPTIC_TIMEOUT = 120_000;
 /** openapi.json plus a request parameter with an enum and a response enum, so that changes to them can be made. */
 function baseDocument(): SpecDocument {
   const document = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as SpecDocument;
-  metadataOperation(document).parameters = [{ name: 'resource', in: 'query', required: false, schema: { type: 'string', enum: ['api', 'mcp'] } }];
+  metadataOperation(document).parameters = [
+    { name: 'resource', in: 'query', required: false, schema: { type: 'string', enum: ['api', 'mcp'] } },
+  ];
   oauthMetadata(document).properties.token_endpoint_auth_methods_supported = { type: 'string', enum: ['none'] };
   return document;
 }
@@ -31,7 +33,8 @@ const base = Buffer.from(JSON.stringify(baseDocument(), null, 2));
 
 describe('breaking changes', () => {
   let changes: BreakingChange[];
-  const find = (rule: string, at: string): BreakingChange | undefined => changes.find((change) => change.rule === rule && change.at.includes(at));
+  const find = (rule: string, at: string): BreakingChange | undefined =>
+    changes.find((change) => change.rule === rule && change.at.includes(at));
 
   beforeAll(async () => {
     const head = baseDocument();
@@ -65,7 +68,9 @@ describe('breaking changes', () => {
   });
 
   it('a changed response property type', () => {
-    expect(find('prevent response property type changes', 'property issuer')).toMatchObject({ pointer: '#/components/schemas/OAuthMetadata/properties/issuer' });
+    expect(find('prevent response property type changes', 'property issuer')).toMatchObject({
+      pointer: '#/components/schemas/OAuthMetadata/properties/issuer',
+    });
   });
 
   it('a removed request enum value', () => {
@@ -88,9 +93,13 @@ describe('breaking changes', () => {
 });
 
 describe('a document Optic cannot read', () => {
-  it('is an error naming Optic, not an empty list of changes', async () => {
-    const head = baseDocument();
-    head.paths = 'not paths';
-    await expect(findBreakingChanges(base, write(head))).rejects.toThrow(/^optic diff failed/);
-  }, OPTIC_TIMEOUT);
+  it(
+    'is an error naming Optic, not an empty list of changes',
+    async () => {
+      const head = baseDocument();
+      head.paths = 'not paths';
+      await expect(findBreakingChanges(base, write(head))).rejects.toThrow(/^optic diff failed/);
+    },
+    OPTIC_TIMEOUT,
+  );
 });

@@ -7,7 +7,13 @@ import { tempDir } from '../../support/keys.js';
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 
 /** The files `npm run spec:check` reads, besides git. */
-export const CONTRACT_FILES = ['package.json', 'openapi.json', 'redocly.yaml', 'openapi.lint-baseline.yaml', 'openapi.breaking-changes.yaml'] as const;
+export const CONTRACT_FILES = [
+  'package.json',
+  'openapi.json',
+  'redocly.yaml',
+  'openapi.lint-baseline.yaml',
+  'openapi.breaking-changes.yaml',
+] as const;
 
 /** An OpenAPI document, edited freely by the tests. */
 export type SpecDocument = Record<string, any>;
@@ -35,7 +41,10 @@ export function specProject(options: { branch?: string; git?: boolean } = {}): S
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-c', 'user.name=Spec Test', '-c', 'user.email=spec@test.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+    execFileSync('git', ['-c', 'user.name=Spec Test', '-c', 'user.email=spec@test.invalid', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: dir,
+      encoding: 'utf8',
+    }).trim();
   const project: SpecProject = {
     dir,
     git,

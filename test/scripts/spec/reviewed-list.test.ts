@@ -31,7 +31,11 @@ describe('readReviewedList', () => {
     ['another top-level key', 'acepted: []\n', 'list.yaml: unknown key "acepted"; the only key is "accepted"'],
     ['a list that is not one', 'accepted: yes\n', 'list.yaml: accepted: must be a list'],
     ['an entry that is not a mapping', 'accepted:\n  - a\n', 'list.yaml: accepted[0]: must be a mapping of rule, reason'],
-    ['an unknown field', 'accepted:\n  - rule: a\n    reason: b\n    owner: c\n', 'list.yaml: accepted[0]: unknown field "owner"; the fields are rule, reason'],
+    [
+      'an unknown field',
+      'accepted:\n  - rule: a\n    reason: b\n    owner: c\n',
+      'list.yaml: accepted[0]: unknown field "owner"; the fields are rule, reason',
+    ],
     ['a blank reason', 'accepted:\n  - rule: a\n    reason: "  "\n', 'list.yaml: accepted[0].reason: is required, a non-empty string'],
     ['a missing field', 'accepted:\n  - rule: a\n  - reason: b\n', 'list.yaml: accepted[0].reason: is required, a non-empty string'],
   ])('refuses %s, naming the file, the entry and the field', (_name, text, message) => {
