@@ -3,8 +3,8 @@ import type { paths } from './openapi.js';
 
 /** Every operation of openapi.json, by the id the server names it with. */
 export const operations = {
-  getWellKnownJwksJson: { method: 'get', path: '/.well-known/jwks.json', explicitId: false },
-  getWellKnownOauthAuthorizationServer: { method: 'get', path: '/.well-known/oauth-authorization-server', explicitId: false },
+  getWellKnownJwksJson: { method: 'get', path: '/.well-known/jwks.json' },
+  getWellKnownOauthAuthorizationServer: { method: 'get', path: '/.well-known/oauth-authorization-server' },
 } as const;
 
 /** Id of an operation of openapi.json. */

@@ -1,36 +1,29 @@
 /**
- * Production build, into `dist/`:
- * - `main.js`: the server as one esbuild bundle, run with plain `node` (no npm, no tsx). Code only needed when
- *   the compiled contract cannot be used (openapi-backend, Ajv's compiler) is split into chunks loaded on demand.
- * - `compiled-contract.js`: openapi-backend's answers for this `openapi.json`, with Ajv's standalone validators
- *   (`src/contract/compile.ts`). The server uses it only while `openapi.json` is byte-identical to what was
- *   compiled; otherwise it initialises openapi-backend at startup.
- * `openapi.json` itself is not bundled: the server reads the file next to `package.json` at startup.
+ * `npm run build [-- --outdir DIR]`: the production build, into `dist/` (or DIR):
+ * - first `npm run generate`, so the bundle holds the contract compiled from the `openapi.json` beside it
+ *   (`generated/contract.js`); a bundle started next to another `openapi.json` refuses to start, saying to rebuild;
+ * - `main.js`: the server as one esbuild bundle, run with plain `node` (no npm, no tsx, no node_modules).
+ * `openapi.json` itself is not bundled: the server reads the file next to `package.json` at startup and checks its
+ * digest against the compiled one.
+ *
+ * The bundle is written to a temporary directory beside the target and swapped into place only when everything
+ * succeeded, so a failing build (a refused `openapi.json`, a compile error) leaves the previous build running as
+ * it was. `dist/docs/` (`npm run docs`) is carried over into the new build.
  */
-import { build, type Plugin } from 'esbuild';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
-import { compileContract } from '../src/contract/compile.js';
-import { defaultSpecPath, projectRoot } from '../src/contract/spec.js';
+import { basename, dirname, join, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+import { parseCommandLine } from '../src/cli/args.js';
+import { projectRoot } from '../src/contract/spec.js';
+import { ServiceError } from '../src/errors.js';
 
-const root = projectRoot();
-// `--outdir DIR` builds a private copy (e.g. for A/B benchmarks); it must stay below the project root, where
-// the server finds openapi.json by walking up.
-const outdirFlag = process.argv.indexOf('--outdir');
-const dist = resolve(root, outdirFlag === -1 ? 'dist' : (process.argv[outdirFlag + 1] ?? 'dist'));
-rmSync(dist, { recursive: true, force: true });
+const USAGE = `usage: npm run build [-- --outdir DIR]
 
-const entryPoints: Record<string, string> = { main: join(root, 'src/main.ts') };
-const compiled = await compileContract(defaultSpecPath());
-const compiledSource = join(dist, 'compiled-contract.source.mjs');
-if (compiled.ok) {
-  mkdirSync(dist, { recursive: true });
-  writeFileSync(compiledSource, compiled.source);
-  entryPoints['compiled-contract'] = compiledSource;
-} else {
-  console.log(`openapi.json is not compiled ahead of time (${compiled.reason}); the server initialises openapi-backend at startup`);
-}
+  --outdir DIR  build into DIR (default dist/), e.g. a private copy for A/B benchmarks; it must stay below the
+                project root, where the server finds openapi.json by walking up
+  --help        show this text`;
 
 /**
  * Koa (through mime-types, twice in two versions) parses all of mime-db, about 230 KB each, only to name the
@@ -54,27 +47,68 @@ const trimMimeDb: Plugin = {
   },
 };
 
-const result = await build({
-  entryPoints,
-  outdir: dist,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  sourcemap: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-  metafile: true,
-  minify: true,
-  plugins: [trimMimeDb],
-  // Bundled CommonJS dependencies call require() for Node built-ins; ESM output has none, so provide it.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-});
-rmSync(compiledSource, { force: true });
-const bytes = Object.entries(result.metafile.outputs)
-  .filter(([file]) => !file.endsWith('.map'))
-  .reduce((sum, [, output]) => sum + output.bytes, 0);
-console.log(`built ${dist} (${Math.round(bytes / 1024)} KiB of JavaScript${compiled.ok ? ', contract compiled' : ''})`);
+/** Bundles `src/main.ts` into `outdir`; resolves with the bytes of JavaScript written. */
+async function bundle(root: string, outdir: string): Promise<number> {
+  const result = await build({
+    entryPoints: { main: join(root, 'src/main.ts') },
+    outdir,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    sourcemap: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+    metafile: true,
+    minify: true,
+    plugins: [trimMimeDb],
+    // Bundled CommonJS dependencies call require() for Node built-ins; ESM output has none, so provide it.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  });
+  return Object.entries(result.metafile.outputs)
+    .filter(([file]) => !file.endsWith('.map'))
+    .reduce((sum, [, output]) => sum + output.bytes, 0);
+}
+
+/** Moves `next` into place as `target`; `target`'s `docs/` comes along when `next` has none. */
+function swapInto(next: string, target: string): void {
+  const docs = join(target, 'docs');
+  if (existsSync(docs) && !existsSync(join(next, 'docs'))) renameSync(docs, join(next, 'docs'));
+  const old = `${target}.old-${process.pid}`;
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(next, target);
+  rmSync(old, { recursive: true, force: true });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values } = parseCommandLine(argv, { outdir: { type: 'string' }, help: { type: 'boolean' } });
+  if (values.help === true) {
+    console.log(USAGE);
+    return 0;
+  }
+  const root = projectRoot();
+  const target = resolve(root, values.outdir ?? 'dist');
+  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/generate.ts')], { cwd: root, stdio: 'inherit' });
+  // Beside the target, so the final rename stays on one filesystem.
+  const next = join(dirname(target), `.${basename(target)}.next-${process.pid}`);
+  rmSync(next, { recursive: true, force: true });
+  try {
+    const bytes = await bundle(root, next);
+    swapInto(next, target);
+    console.log(`built ${target} (${Math.round(bytes / 1024)} KiB of JavaScript, contract compiled from openapi.json)`);
+  } finally {
+    rmSync(next, { recursive: true, force: true });
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (error: unknown) => {
+    // generate has already said why it failed (one line per problem); anything else is a usage error or a bug.
+    if (error instanceof ServiceError) console.error(error.message);
+    else if ((error as { status?: unknown }).status === undefined) console.error(error);
+    console.error('build failed: the previous build, if any, is left in place');
+    process.exitCode = error instanceof ServiceError && error.code === 'ERR_USAGE' ? 2 : 1;
+  },
+);

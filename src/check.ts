@@ -10,18 +10,23 @@ import { defaultKeysDir, publishesAKey } from './keys/dev-key.js';
 import { scanKeysDir } from './keys/key-dir.js';
 import { keyReport } from './keys/key-report.js';
 import type { KeySet } from './keys/key-set.js';
-import { loadServiceInputs, type ServiceOptions } from './service.js';
+import { Contract } from './contract/contract.js';
+import { resolveMetadata } from './metadata/metadata.js';
+import { openKeys, type ServiceOptions } from './service.js';
 
 /** Runs the check, writing the report with `write`; resolves with the exit code. */
 export async function runCheck(config: Config, write: (line: string) => void, options: ServiceOptions = {}): Promise<number> {
   const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
   let inputs;
   try {
+    const contract = options.contract ?? Contract.load();
     // A development directory with no key yet is left unread: `npm start` would fill it, and that is no failure.
     const awaitingDevKey = config.keysDir === undefined && !(await publishesAKey(keysDir));
-    inputs = await loadServiceInputs(config, options.specFile, keysDir, {
-      open: (dir): Promise<KeySet | undefined> => (awaitingDevKey ? Promise.resolve(undefined) : scanKeysDir(dir, config.keysDefaultAlg)),
-    });
+    const keys = await openKeys(config, contract, keysDir, (dir): Promise<KeySet | undefined> =>
+      awaitingDevKey ? Promise.resolve(undefined) : scanKeysDir(dir, config.keysDefaultAlg),
+    );
+    // Nothing is bound: the issuer's default takes the configured PORT.
+    inputs = { contract, keys, metadata: resolveMetadata(config, contract) };
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     write(`FAIL ${error.message}`);

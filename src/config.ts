@@ -24,10 +24,11 @@ export interface Config {
   readonly port: number;
   /** `HOST`: public listener address. Default `0.0.0.0`, so containers are reachable. */
   readonly host: string;
-  /** `ISSUER`: the RFC 8414 issuer. Default `http://localhost:<PORT>` (development only). */
-  readonly issuer: string;
-  /** Whether `ISSUER` was set explicitly (the default follows the port actually bound). */
-  readonly issuerExplicit: boolean;
+  /**
+   * `ISSUER`: the RFC 8414 issuer. Unset: `http://localhost:<port>` with the port the public listener bound
+   * (development only), built by `issuerOf` in `src/metadata/metadata.ts`.
+   */
+  readonly issuer: string | undefined;
   /** `KEYS_DIR`: directory of keys. Unset: the embedded development key in `.dev-keys/`. */
   readonly keysDir: string | undefined;
   /** `KEYS_DEFAULT_ALG`: `alg` for keys that do not name one. Default RS256, which every JOSE library supports. */
@@ -181,12 +182,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminPort !== 0 && adminPort === port) {
     read.problems.push(`ADMIN_PORT: ${adminPort} is also PORT; the admin listener needs its own port`);
   }
-  const issuer = read.raw('ISSUER');
   const config: Config = {
     port,
     host,
-    issuer: issuer ?? `http://localhost:${port}`,
-    issuerExplicit: issuer !== undefined,
+    issuer: read.raw('ISSUER'),
     keysDir: read.raw('KEYS_DIR'),
     keysDefaultAlg: read.oneOf('KEYS_DEFAULT_ALG', KEY_ALGORITHMS, 'RS256'),
     keysRescanIntervalMs: read.integer('KEYS_RESCAN_INTERVAL_MS', 1000, 100, 60_000),

@@ -1,18 +1,22 @@
 /**
  * Composition of the service: the contract, the handlers (keys and metadata), the public and admin listeners,
  * and the shutdown sequence. `main.ts` runs it as a process; tests start it in-process on port 0.
+ *
+ * Startup order: the contract and the keys, then the public port is bound, then (without awaiting anything, so
+ * no request on that port is read before its documents exist) the issuer and the metadata are resolved for the
+ * bound port, the documents built and the application attached; the admin port is bound last.
  */
 import type { Config } from './config.js';
 import { Contract } from './contract/contract.js';
-import { valueSource } from './contract/document-source.js';
-import { bindHandlers, type Handlers, type PublishedDocuments } from './contract/handlers.js';
-import type { DocumentEvent } from './contract/representation.js';
+import { constantSource } from './documents/document-source.js';
+import { bindHandlers, type Handlers, type PublishedDocuments } from './documents/registry.js';
+import type { DocumentEvent } from './documents/representation.js';
 import { ConfigError, KeysDirError } from './errors.js';
 import { createAdminApp } from './http/admin.js';
 import { createPublicApp } from './http/app.js';
 import { listen } from './http/listen.js';
 import { observeTransport } from './http/observe.js';
-import { createLimitedServer, drain, type ServerLimits } from './http/server.js';
+import { answerWith, createLimitedServer, drain, type ServerLimits } from './http/server.js';
 import { defaultKeysDir, ensureDevKeysDir } from './keys/dev-key.js';
 import { KeyStore } from './keys/key-store.js';
 import { resolveMetadata, type OAuthMetadata } from './metadata/metadata.js';
@@ -22,21 +26,20 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 /** Options that are not configuration: injection points for tests and tools. */
 export interface ServiceOptions {
   readonly logger?: Logger;
-  /** The contract file; default the project's `openapi.json`. */
-  readonly specFile?: string;
+  /** The contract; default `Contract.load()`, the project's `openapi.json` as compiled in `generated/`. */
+  readonly contract?: Contract;
   /** Where the embedded development key lives when `KEYS_DIR` is unset; default `<project>/.dev-keys`. */
   readonly devKeysDir?: string;
   /** Replaces some server limits of both listeners (tests use small timeouts); default `SERVER_LIMITS`. */
   readonly serverLimits?: Partial<ServerLimits>;
 }
 
-/** The validated inputs of the service, before anything listens. */
+/** The contract and the open key store, before anything listens. */
 export interface PreparedService {
   readonly contract: Contract;
   readonly keys: KeyStore;
   /** The directory keys are read from (`KEYS_DIR`, or the embedded development directory). */
   readonly keysDir: string;
-  readonly metadata: OAuthMetadata;
   close(): void;
 }
 
@@ -46,65 +49,42 @@ export interface RunningService extends PreparedService {
   readonly url: string;
   /** Base URL of the admin listener. */
   readonly adminUrl: string;
+  /** The metadata served, resolved for the bound port. */
+  readonly metadata: OAuthMetadata;
   readonly documents: PublishedDocuments;
   readonly metrics: Metrics;
   /** Drains and stops both listeners (see `drain`); resolves when everything is closed. Idempotent. */
   shutdown(): Promise<void>;
 }
 
-/** The contract, the metadata and the keys (as `open` made them) of a configuration, all validated. */
-export interface ServiceInputs<K> {
-  readonly contract: Contract;
-  readonly metadata: OAuthMetadata;
-  readonly keys: K;
-}
-
-/** How {@link loadServiceInputs} gets the keys: `open` them from a directory, `close` them if the rest fails. */
-export interface KeysLoader<K> {
-  open(dir: string): Promise<K>;
-  close?(keys: K): void;
-}
-
 /**
- * Loads the contract, then opens the keys of `keysDir` and resolves the metadata, collecting every configuration
- * problem of both (keys directory, issuer, metadata file) into one {@link ConfigError}; a contract problem is a
- * `SpecError`. The server opens a key store, `--check` scans once: both judge the same way.
+ * Opens the keys of `keysDir` with `open`. When the directory is refused the boot stops, so the metadata is
+ * resolved too (with `PORT`, as `--check` does) and every configuration problem of both is thrown in one
+ * {@link ConfigError}. The server opens a key store, `--check` scans once: both judge the same way.
  */
-export async function loadServiceInputs<K>(
-  config: Config,
-  specFile: string | undefined,
-  keysDir: string,
-  loader: KeysLoader<K>,
-): Promise<ServiceInputs<K>> {
-  const contract = await Contract.load(specFile);
-  const problems: string[] = [];
-  let keys: { readonly value: K } | undefined;
+export async function openKeys<K>(config: Config, contract: Contract, keysDir: string, open: (dir: string) => Promise<K>): Promise<K> {
   try {
-    keys = { value: await loader.open(keysDir) };
+    return await open(keysDir);
   } catch (error) {
     if (!(error instanceof KeysDirError)) throw error;
-    problems.push(`KEYS_DIR: ${error.message}`);
-  }
-  let metadata: OAuthMetadata | undefined;
-  try {
-    metadata = resolveMetadata(config, contract);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems.push(...error.problems);
-  }
-  if (keys === undefined || metadata === undefined) {
-    if (keys !== undefined) loader.close?.(keys.value);
+    const problems = [`KEYS_DIR: ${error.message}`];
+    try {
+      resolveMetadata(config, contract);
+    } catch (metadataError) {
+      if (!(metadataError instanceof ConfigError)) throw metadataError;
+      problems.push(...metadataError.problems);
+    }
     throw new ConfigError(problems);
   }
-  return { contract, metadata, keys: keys.value };
 }
 
 /**
- * Loads the contract, the keys and the metadata, and validates all of them (see {@link loadServiceInputs}).
- * Without `KEYS_DIR`, the development directory gets a key first when it has none, and that is logged once.
+ * Loads the contract and opens the key store (see {@link openKeys}). Without `KEYS_DIR`, the development
+ * directory gets a key first when it has none, and that is logged once.
  */
 export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
   const logger = options.logger ?? silentLogger();
+  const contract = options.contract ?? Contract.load();
   // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
   // not be hidden by a fresh key that no signer uses.
   let keysDir = config.keysDir;
@@ -118,11 +98,10 @@ export async function prepareService(config: Config, options: ServiceOptions = {
       );
     }
   }
-  const { contract, metadata, keys } = await loadServiceInputs(config, options.specFile, keysDir, {
-    open: (dir) => KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger }),
-    close: (store) => store.close(),
-  });
-  return { contract, keys, keysDir, metadata, close: () => keys.close() };
+  const keys = await openKeys(config, contract, keysDir, (dir) =>
+    KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger }),
+  );
+  return { contract, keys, keysDir, close: () => keys.close() };
 }
 
 /** Logs document rebuilds and counts rejected ones. */
@@ -158,15 +137,33 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const { contract, keys } = prepared;
   const metrics = createMetrics(() => keys.stats);
   const drainState = { draining: false };
-  const metadataSource = valueSource(prepared.metadata);
-  const handlers: Handlers = {
-    getWellKnownJwksJson: keys,
-    getWellKnownOauthAuthorizationServer: metadataSource,
-  };
+  const limits = options.serverLimits ?? {};
+  const publicServer = createLimitedServer({
+    limits,
+    maxConnections: config.maxConnections,
+    appChecksHost: true,
+    events: observeTransport(logger, metrics),
+  });
+  let port: number;
+  try {
+    port = await listen(publicServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
+  } catch (error) {
+    prepared.close();
+    throw error;
+  }
+  // Nothing below awaits until the application is attached: Node reads no request in between, so none is
+  // answered before its document exists.
+  let metadata: OAuthMetadata;
   let documents: PublishedDocuments;
   try {
+    metadata = resolveMetadata(config, contract, port);
+    const handlers: Handlers = {
+      getWellKnownJwksJson: keys,
+      getWellKnownOauthAuthorizationServer: constantSource(metadata),
+    };
     documents = bindHandlers(contract, handlers, documentEvents(logger, metrics));
   } catch (error) {
+    publicServer.close();
     prepared.close();
     throw error;
   }
@@ -179,37 +176,23 @@ export async function startService(config: Config, options: ServiceOptions = {})
     corsOrigins: config.corsOrigins,
     cacheMaxAge: config.cacheMaxAge,
   });
-  const limits = options.serverLimits ?? {};
-  const publicServer = createLimitedServer(app.callback(), {
-    limits,
-    maxConnections: config.maxConnections,
-    appChecksHost: true,
-    events: observeTransport(logger, metrics),
-  });
+  answerWith(publicServer, app.callback());
   metrics.countConnections(
     () => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))),
   );
   // The admin listener is private (ADMIN_HOST): its malformed requests are logged, not counted as public traffic.
-  const adminServer = createLimitedServer(createAdminApp(documents, metrics, drainState, [() => keys.staleness()]).callback(), {
-    limits,
-    events: observeTransport(logger),
-  });
-  let port: number;
+  const adminServer = createLimitedServer({ limits, events: observeTransport(logger) });
+  answerWith(adminServer, createAdminApp(documents, metrics, drainState, [() => keys.staleness()]).callback());
   let adminPort: number;
   try {
-    port = await listen(publicServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
     adminPort = await listen(adminServer, config.adminPort, config.adminHost, { port: 'ADMIN_PORT', host: 'ADMIN_HOST' });
   } catch (error) {
     publicServer.close();
+    publicServer.closeAllConnections();
     documents.close();
     prepared.close();
     throw error;
   }
-  // The default issuer follows the port actually bound, so PORT=0 still yields a self-consistent document.
-  if (!config.issuerExplicit && config.port === 0) {
-    metadataSource.set(resolveMetadata(config, contract, `http://localhost:${port}`));
-  }
-  const metadata = metadataSource.current();
 
   const hostForUrl = (host: string): string =>
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -228,15 +211,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     return stopping;
   };
   logger.info(
-    {
-      port,
-      adminPort,
-      host: config.host,
-      adminHost: config.adminHost,
-      keysDir: prepared.keysDir,
-      issuer: metadata.issuer,
-      contract: contract.source,
-    },
+    { port, adminPort, host: config.host, adminHost: config.adminHost, keysDir: prepared.keysDir, issuer: metadata.issuer },
     'listening',
   );
   return {

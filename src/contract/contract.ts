@@ -1,116 +1,113 @@
 /**
- * The contract: `openapi.json` loaded once, with everything derived from it that requests need (the route table,
- * which operations' requests can vary, compiled validators). Every per-request question is a lookup.
+ * The contract at run time: `openapi.json` as `npm run generate` compiled it (`generated/contract.js`, written by
+ * `scripts/contract/compile.ts`). It lists the operations, and validates bodies with the validators Ajv compiled
+ * from the document's schemas ahead of time, so the server never loads a schema compiler. What validates the JWKS
+ * body is {@link Contract.responseIssues} for `getWellKnownJwksJson` and status 200: the validator named in the
+ * record for that response, whose code is in the generated module.
  *
- * The answers come from openapi-backend. When the build has compiled a record of them for the very bytes of the
- * `openapi.json` being loaded (`compile.ts`), the record is used and openapi-backend is not initialised again at
- * startup; otherwise openapi-backend is loaded and initialised on the document here.
+ * The record carries the SHA-256 of the `openapi.json` it was compiled from; {@link Contract.load} refuses any
+ * other document, so what the server validates with is always what the file says.
  */
-import { BadRequestError, SpecError } from '../errors.js';
-import type { CompiledModule } from './compiled-core.js';
-import type { ContractCore, ContractOperation, ContractRequest, ContractSource, Validator } from './core.js';
-import type { RouteMatch } from './routes.js';
-import { formatSchemaErrors, formatSchemaProblem, schemaProblems, type SchemaProblem } from './schema-problems.js';
-import { defaultSpecPath, loadSpecFile, specDigest, type OpenApiDocument } from './spec.js';
+import { contract as generated } from '../../generated/contract.js';
+import { SpecError } from '../errors.js';
+import type { OperationMethod, OperationRef } from './operation-id.js';
+import { schemaProblems, type SchemaError, type SchemaProblem } from './schema-problems.js';
+import { defaultSpecPath, loadSpecFile, specDigest } from './spec.js';
 
-export type { ContractOperation, ContractRequest } from './core.js';
-
-/** Where the build puts the compiled record, next to the bundle. */
-const COMPILED_RECORD = new URL('./compiled-contract.js', import.meta.url);
-
-/** The compiled record next to this module, if the build made one. */
-async function compiledRecord(): Promise<CompiledModule | undefined> {
-  try {
-    return (await import(COMPILED_RECORD.href)) as CompiledModule;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw error;
-  }
+/** A compiled schema validator: Ajv's standalone code. */
+export interface Validator {
+  (data: unknown): boolean;
+  errors?: readonly SchemaError[] | null;
 }
 
-/** `openapi.json`, loaded and ready to route and validate. */
+/** An operation of the compiled contract. */
+export interface CompiledOperation extends OperationRef {
+  readonly method: OperationMethod;
+  /**
+   * Every response the operation declares, by its key in `openapi.json` (`200`, `4XX`, `default`): the name of
+   * the validator of its `application/json` body, or `null` when it declares none.
+   */
+  readonly responses: Readonly<Record<string, string | null>>;
+}
+
+/** What `npm run generate` compiles from `openapi.json` (see `scripts/contract/compile.ts`). */
+export interface CompiledContract {
+  /** SHA-256 (hex) of the `openapi.json` bytes it was compiled from. */
+  readonly sha256: string;
+  readonly operations: readonly CompiledOperation[];
+  /** `components.schemas`, dereferenced, each with the name of its validator. */
+  readonly components: Readonly<Record<string, { readonly schema: Readonly<Record<string, unknown>>; readonly validator: string }>>;
+  /** The validators, by name. */
+  readonly validators: Readonly<Record<string, Validator>>;
+}
+
+/**
+ * What to run when `openapi.json` is not the compiled one: the sources import `generated/` (written by
+ * `npm run generate`), a bundle has the contract compiled into it (`npm run build`, which generates first).
+ */
+const RECOMPILE = import.meta.url.endsWith('.ts') ? 'npm run generate' : 'npm run build';
+
+/** `openapi.json`, loaded as compiled. */
 export class Contract {
-  /** The document as supplied (no derived ids). */
-  readonly document: OpenApiDocument;
-  /** The file it was read from. */
+  /** The file whose digest matched. */
   readonly file: string;
-  /** Whether openapi-backend was initialised at startup, or the build's compiled record of it was used. */
-  readonly source: ContractSource;
-  readonly operations: readonly ContractOperation[];
-  readonly #core: ContractCore;
+  readonly operations: readonly CompiledOperation[];
+  readonly #compiled: CompiledContract;
 
-  private constructor(file: string, document: OpenApiDocument, core: ContractCore) {
+  private constructor(file: string, compiled: CompiledContract) {
     this.file = file;
-    this.document = document;
-    this.#core = core;
-    this.source = core.source;
-    this.operations = core.operations;
+    this.#compiled = compiled;
+    this.operations = compiled.operations;
   }
 
   /**
-   * Reads and loads `file` (default: the project's `openapi.json`). Throws a {@link SpecError} on any problem.
-   * `compiled: false` ignores the build's record and always initialises openapi-backend.
+   * Reads `file` (default: the project's `openapi.json`) and checks that `compiled` (default: `generated/`) was
+   * compiled from exactly its bytes. Throws a one-line {@link SpecError} saying what to run when it was not, or
+   * naming the file when it cannot be read.
    */
-  static async load(file: string = defaultSpecPath(), options: { readonly compiled?: boolean } = {}): Promise<Contract> {
-    const { bytes, document } = loadSpecFile(file);
-    const record = options.compiled === false ? undefined : await compiledRecord();
-    if (record !== undefined && record.contract.sha256 === specDigest(bytes)) {
-      const { compiledCore } = await import('./compiled-core.js');
-      return new Contract(file, document, compiledCore(record));
+  static load(file: string = defaultSpecPath(), compiled: CompiledContract = generated): Contract {
+    const digest = specDigest(loadSpecFile(file).bytes);
+    if (digest !== compiled.sha256) {
+      throw new SpecError(
+        `${file} is not the document the contract was compiled from (SHA-256 ${digest.slice(0, 12)}…, compiled ${compiled.sha256.slice(0, 12)}…): run \`${RECOMPILE}\``,
+      );
     }
-    const { loadBackendCore } = await import('./backend-core.js');
-    return new Contract(file, document, await loadBackendCore(document));
-  }
-
-  /** Resolves a request to an operation, a 405 with its `Allow` list, or a 404. */
-  match(method: string, path: string): RouteMatch<ContractOperation> {
-    return this.#core.routes.match(method, path);
+    return new Contract(file, compiled);
   }
 
   /**
-   * Validates a request whose operation declares parameters or a body; operations with neither were validated at
-   * load. Throws a {@link BadRequestError} listing the problems.
+   * Problems of `body` as the `status` response of operation `operationId`, validated against the response the
+   * operation declares for that status, else for its class (`5XX`), else `default` (OpenAPI 3.1 §4.8.16); empty
+   * when it is valid.
    */
-  validateRequest(operation: ContractOperation, request: ContractRequest): void {
-    if (operation.staticRequest) return;
-    const errors = this.#core.requestErrors(operation, request);
-    if (errors !== null) throw new BadRequestError('The request does not match the API contract', formatSchemaErrors(errors));
-  }
-
-  /** Problems of `body` as operation `operationId`'s `status` response; empty when it is valid. */
   responseIssues(operationId: string, status: number, body: unknown): SchemaProblem[] {
-    return issuesOf(this.#core.responseValidator(operationId, status), body, `${operationId} ${status}`);
+    const responses = this.operations.find((operation) => operation.id === operationId)?.responses ?? {};
+    const key = [String(status), `${String(status).charAt(0)}XX`, 'default'].find((candidate) => candidate in responses);
+    return this.#issues(key === undefined ? undefined : responses[key], body, `${operationId} ${status}`);
   }
 
   /** Problems of `value` against `components.schemas[name]`; empty when it is valid. */
   componentIssues(name: string, value: unknown): SchemaProblem[] {
-    const validate = this.#core.componentValidator(name);
-    if (validate === undefined) throw new SpecError(`openapi.json has no components.schemas.${name}`);
-    return issuesOf(validate, value, name);
-  }
-
-  /** {@link Contract.responseIssues} as lines: `/extra: is not allowed by openapi.json (additionalProperties: false)`. */
-  responseProblems(operationId: string, status: number, body: unknown): string[] {
-    return this.responseIssues(operationId, status, body).map(formatSchemaProblem);
-  }
-
-  /** {@link Contract.componentIssues} as lines: `/code: must be string,null`. */
-  componentProblems(name: string, value: unknown): string[] {
-    return this.componentIssues(name, value).map(formatSchemaProblem);
+    return this.#issues(this.#component(name).validator, value, name);
   }
 
   /** The dereferenced `components.schemas[name]`, or a {@link SpecError} when the document lacks it. */
   componentSchema(name: string): Readonly<Record<string, unknown>> {
-    const schema = this.#core.componentSchema(name);
-    if (schema === undefined) throw new SpecError(`openapi.json has no components.schemas.${name}`);
-    return schema;
+    return this.#component(name).schema;
   }
-}
 
-function issuesOf(validate: Validator | undefined, value: unknown, what: string): SchemaProblem[] {
-  if (validate === undefined) {
-    return [{ pointer: '', member: '(document)', message: `openapi.json defines no application/json schema for ${what}` }];
+  #component(name: string): CompiledContract['components'][string] {
+    const component = this.#compiled.components[name];
+    if (component === undefined) throw new SpecError(`openapi.json has no components.schemas.${name}`);
+    return component;
   }
-  validate(value);
-  return schemaProblems(validate.errors);
+
+  #issues(validator: string | null | undefined, value: unknown, what: string): SchemaProblem[] {
+    const validate = validator === null || validator === undefined ? undefined : this.#compiled.validators[validator];
+    if (validate === undefined) {
+      return [{ pointer: '', member: '(document)', message: `openapi.json defines no application/json schema for ${what}` }];
+    }
+    validate(value);
+    return schemaProblems(validate.errors);
+  }
 }

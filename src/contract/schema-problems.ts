@@ -1,7 +1,7 @@
 /**
  * Schema validation problems in a form every consumer can use without parsing text: the JSON pointer of the
- * offending value, the member named, and a message. Shared by the contract (boot errors, rejected builds) and
- * the rules (`src/rules/schema.ts`), so a problem is described once.
+ * offending value, the member named, and a message. Shared by the contract (rejected builds, configuration
+ * problems) and the rules (`src/rules/schema.ts`), so a problem is described once.
  */
 
 /** An Ajv error, reduced to what {@link schemaProblems} reads. */
@@ -36,6 +36,11 @@ export function pointerSegments(pointer: string): string[] {
         .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
+/** The JSON Pointer of `segments`, escaped (RFC 6901 §3): `['paths', '/a~b']` → `/paths/~1a~0b`; `''` for none. */
+export function toPointer(segments: readonly string[]): string {
+  return segments.map((segment) => `/${segment.replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
 /** The structured form of Ajv errors, one {@link SchemaProblem} each. */
 export function schemaProblems(errors: readonly SchemaError[] | null | undefined): SchemaProblem[] {
   return (errors ?? []).map((error) => {
@@ -68,5 +73,5 @@ export function formatSchemaErrors(errors: readonly SchemaError[] | null | undef
 const DOCUMENT = '(document)';
 
 function memberProblem(parent: string, member: string, message: string): SchemaProblem {
-  return { pointer: `${parent}/${member.replaceAll('~', '~0').replaceAll('/', '~1')}`, member, message };
+  return { pointer: `${parent}${toPointer([member])}`, member, message };
 }

@@ -4,7 +4,7 @@
  */
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { PublishedDocuments } from '../contract/handlers.js';
+import type { PublishedDocuments } from '../documents/registry.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { DrainState } from './observe.js';
 

@@ -10,7 +10,7 @@
 import Koa from 'koa';
 import type { Context } from 'koa';
 import type { Contract } from '../contract/contract.js';
-import type { PublishedDocuments } from '../contract/handlers.js';
+import type { PublishedDocuments } from '../documents/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CorsPolicy } from './cors.js';

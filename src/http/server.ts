@@ -92,32 +92,20 @@ function closingConnections(listener: RequestListener): Handle {
 }
 
 /**
- * Creates a server with {@link SERVER_LIMITS} (or `options.limits`). Requests with a body are answered without
- * reading it; `Expect: 100-continue` never gets `100 Continue` (these operations want no body) and other
- * expectations are ignored (RFC 9110 §10.1.1); malformed HTTP gets a JSON `ApiErrorResponse` (`client-error.ts`).
+ * Creates a server with {@link SERVER_LIMITS} (or `options.limits`), answering nothing yet: {@link answerWith}
+ * attaches the application once what it serves exists. Malformed HTTP gets a JSON `ApiErrorResponse`
+ * (`client-error.ts`).
  */
-export function createLimitedServer(listener: RequestListener, options: LimitedServerOptions = {}): Server {
+export function createLimitedServer(options: LimitedServerOptions = {}): Server {
   const limits = { ...SERVER_LIMITS, ...options.limits };
-  const handle = closingConnections(listener);
-  const server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
-      maxHeaderSize: limits.maxHeaderSize,
-      requireHostHeader: options.appChecksHost !== true,
-    },
-    handle,
-  );
-  // With no listener Node writes `100 Continue` itself; with one it is ours to send, and we never do. Node closes
-  // such a connection after the answer (the client may send the body anyway); saying so up front lets requests
-  // pipelined behind it be skipped like those behind any closing answer.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    res.shouldKeepAlive = false;
-    handle(req, res);
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
+    maxHeaderSize: limits.maxHeaderSize,
+    requireHostHeader: options.appChecksHost !== true,
   });
-  server.on('checkExpectation', handle);
   // Node destroys a socket whose timer fires while no one listens for 'timeout'.
   server.timeout = limits.inactivityTimeoutMs;
   const events = options.events ?? {};
@@ -127,6 +115,23 @@ export function createLimitedServer(listener: RequestListener, options: LimitedS
   }
   answerClientErrors(server, events);
   return server;
+}
+
+/**
+ * Attaches `listener` to `server`. Requests with a body are answered without reading it; `Expect: 100-continue`
+ * never gets `100 Continue` (these operations want no body) and other expectations are ignored (RFC 9110 §10.1.1).
+ */
+export function answerWith(server: Server, listener: RequestListener): void {
+  const handle = closingConnections(listener);
+  server.on('request', handle);
+  // With no listener Node writes `100 Continue` itself; with one it is ours to send, and we never do. Node closes
+  // such a connection after the answer (the client may send the body anyway); saying so up front lets requests
+  // pipelined behind it be skipped like those behind any closing answer.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    res.shouldKeepAlive = false;
+    handle(req, res);
+  });
+  server.on('checkExpectation', handle);
 }
 
 /**

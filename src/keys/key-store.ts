@@ -12,7 +12,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
-import type { DocumentSource } from '../contract/document-source.js';
+import type { DocumentSource } from '../documents/document-source.js';
 import { KeysDirError, KeysUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { printable } from '../rules/finding.js';

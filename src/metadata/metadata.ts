@@ -24,6 +24,14 @@ export const METADATA_SCHEMA = 'OAuthMetadata';
 const ISSUER_RULE_IDS: ReadonlySet<string> = new Set(Object.values(ISSUER_RULES).map((rule) => rule.id));
 
 /**
+ * The issuer (RFC 8414 §2): `ISSUER`, or the development default `http://localhost:<port>` for the public
+ * listener's port. The one place that default is built.
+ */
+export function issuerOf(config: Config, port: number): string {
+  return config.issuer ?? `http://localhost:${port}`;
+}
+
+/**
  * The metadata document this service serves: {@link defaultMetadata} for `issuer`, with the members of
  * `config.metadataFile` replacing them, in canonical member order and frozen.
  *
@@ -33,12 +41,13 @@ const ISSUER_RULE_IDS: ReadonlySet<string> = new Set(Object.values(ISSUER_RULES)
  * file other than `issuer` itself (ISSUER is its only source).
  *
  * Throws a {@link ConfigError} listing every problem, each prefixed by the setting that fixes it (`ISSUER: …`,
- * `METADATA_FILE: registration_endpoint: …`). `issuer` overrides `config.issuer` (the service passes the URL it
- * actually bound when ISSUER was not set and PORT=0).
+ * `METADATA_FILE: registration_endpoint: …`). `port` is the public listener's: the one it bound (the service
+ * resolves once, after binding, so `PORT=0` yields a self-consistent document), or `PORT` for `--check`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
  */
-export function resolveMetadata(config: Config, contract: Contract, issuer: string = config.issuer): OAuthMetadata {
+export function resolveMetadata(config: Config, contract: Contract, port: number = config.port): OAuthMetadata {
+  const issuer = issuerOf(config, port);
   const problems: string[] = [];
   let overrides: Readonly<Record<string, unknown>> = {};
   if (config.metadataFile !== undefined) {

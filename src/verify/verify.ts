@@ -45,7 +45,7 @@ export interface VerifyOptions {
  */
 export async function verify(baseUrl: string, options: VerifyOptions = {}): Promise<Report> {
   const base = normalizeBaseUrl(baseUrl);
-  const contract = options.contract ?? (await Contract.load());
+  const contract = options.contract ?? Contract.load();
   const session = new Session(
     base,
     contract,

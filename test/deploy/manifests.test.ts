@@ -166,7 +166,7 @@ describe('settings (env) agree with src/config.ts', () => {
 
   it('loadConfig accepts the manifest env as is, with the image ENV underneath', () => {
     const config = loadConfig({ ...imageEnv, ...env });
-    expect(config.issuerExplicit).toBe(true);
+    expect(config.issuer).toBe(env.ISSUER);
     expect(config.keysDir).toBe(env.KEYS_DIR);
     expect(config.metadataFile).toBe(env.METADATA_FILE);
   });

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT_BYTES } from '../../src/http/framing.js';
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js';
-import { createLimitedServer } from '../../src/http/server.js';
+import { answerWith, createLimitedServer } from '../../src/http/server.js';
 import type { RunningService } from '../../src/service.js';
 import { closed, eventually, get, parseResponses, raw, rawSocket, streamBody } from '../support/http.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
@@ -143,7 +143,8 @@ describe('the bound on what the server reads', () => {
   it('is what arrived with the head: the connection closes once the answer is written', async () => {
     const sockets: Socket[] = [];
     // An answer written a microtask after the request, as Koa writes one.
-    const server = createLimitedServer((_req, res) => queueMicrotask(() => res.end('{}')));
+    const server = createLimitedServer();
+    answerWith(server, (_req, res) => queueMicrotask(() => res.end('{}')));
     server.on('connection', (socket: Socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SERVER_LIMITS, createLimitedServer, type LimitedServerOptions } from '../../src/http/server.js';
+import { SERVER_LIMITS, answerWith, createLimitedServer, type LimitedServerOptions } from '../../src/http/server.js';
 import type { DropReason } from '../../src/observability/metrics.js';
 import type { RunningService } from '../../src/service.js';
 import { closed, eventually, get, parseResponses, rawSocket } from '../support/http.js';
@@ -21,7 +21,7 @@ const keysDir = keysDirWith({ limits: rsaKey() });
 
 describe('server limits', () => {
   it('bound header time, request time, keep-alive, inactivity and head size, and are checked every second', () => {
-    const server = createLimitedServer(() => undefined) as Server & {
+    const server = createLimitedServer() as Server & {
       connectionsCheckingInterval: number;
       requireHostHeader: boolean;
       maxHeaderSize: number;
@@ -88,14 +88,15 @@ describe('on a bare limited server', () => {
   });
 
   /** Starts `createLimitedServer` with small limits; resolves with its URL, its sockets and what it reported. */
-  async function start(listener: Parameters<typeof createLimitedServer>[0], options: LimitedServerOptions = {}) {
+  async function start(listener: Parameters<typeof answerWith>[1], options: LimitedServerOptions = {}) {
     const sockets: Socket[] = [];
     const dropped: DropReason[] = [];
-    const server = createLimitedServer(listener, {
+    const server = createLimitedServer({
       limits: SMALL_LIMITS,
       events: { dropped: (reason) => dropped.push(reason) },
       ...options,
     });
+    answerWith(server, listener);
     servers.push(server);
     server.on('connection', (socket: Socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,8 +8,8 @@ import { configFor, problemsOf, tempDir } from './helpers.js';
 
 const temp = tempDir();
 let contract: Contract;
-beforeAll(async () => {
-  contract = await Contract.load();
+beforeAll(() => {
+  contract = Contract.load();
 });
 afterAll(() => temp.cleanup());
 

@@ -28,7 +28,7 @@ async function discover(issuer: URL) {
 
 describe('interop: oauth4webapi discovers the resolved metadata', () => {
   it('accepts the default document and its issuer', async () => {
-    served = resolveMetadata(configFor(server.url), await Contract.load());
+    served = resolveMetadata(configFor(server.url), Contract.load());
     const as = await discover(new URL(server.url));
     expect(as.issuer).toBe(server.url);
     expect(as.token_endpoint).toBe(`${server.url}/oauth/token`);
@@ -41,7 +41,7 @@ describe('interop: oauth4webapi discovers the resolved metadata', () => {
       scopes_supported: ['api:read'],
       service_documentation: 'https://docs.example.com',
     });
-    served = resolveMetadata(configFor(server.url, file), await Contract.load());
+    served = resolveMetadata(configFor(server.url, file), Contract.load());
     const as = await discover(new URL(server.url));
     expect(as.scopes_supported).toEqual(['api:read']);
     expect(as.service_documentation).toBe('https://docs.example.com');

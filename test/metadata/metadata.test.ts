@@ -8,8 +8,8 @@ const ISSUER = 'https://auth.example.com';
 let contract: Contract;
 const temp = tempDir();
 
-beforeAll(async () => {
-  contract = await Contract.load();
+beforeAll(() => {
+  contract = Contract.load();
 });
 
 afterAll(() => temp.cleanup());
@@ -33,10 +33,11 @@ describe('resolveMetadata defaults', () => {
     });
   });
 
-  it('uses the issuer argument over config.issuer (the bound URL when ISSUER is unset)', () => {
-    const metadata = resolveMetadata(configFor(undefined), contract, 'http://127.0.0.1:54321');
-    expect(metadata.issuer).toBe('http://127.0.0.1:54321');
-    expect(metadata.jwks_uri).toBe('http://127.0.0.1:54321/.well-known/jwks.json');
+  it('derives the default issuer from the port it is given (the bound one when ISSUER is unset)', () => {
+    const metadata = resolveMetadata(configFor(undefined), contract, 54321);
+    expect(metadata.issuer).toBe('http://localhost:54321');
+    expect(metadata.jwks_uri).toBe('http://localhost:54321/.well-known/jwks.json');
+    expect(resolveMetadata(configFor(ISSUER), contract, 54321).issuer).toBe(ISSUER);
   });
 
   it('accepts the development default http://localhost:<PORT>', () => {

@@ -13,8 +13,8 @@ import { requiredArrayMembers } from '../../src/rules/schema.js';
 const ISSUER = 'https://auth.example.com';
 let schema: Readonly<Record<string, unknown>>;
 
-beforeAll(async () => {
-  schema = (await Contract.load()).componentSchema('OAuthMetadata');
+beforeAll(() => {
+  schema = Contract.load().componentSchema('OAuthMetadata');
 });
 
 describe('isEndpointMember', () => {

@@ -18,8 +18,8 @@ import {
 let contract: Contract;
 const running: RunningServer[] = [];
 
-beforeAll(async () => {
-  contract = await Contract.load();
+beforeAll(() => {
+  contract = Contract.load();
   correctKeys();
 });
 

@@ -26,15 +26,14 @@ export type DocumentEvent =
   | { readonly kind: 'rejected'; readonly operationId: string; readonly problems: readonly string[]; readonly kept: boolean }
   | { readonly kind: 'unavailable'; readonly operationId: string; readonly error: HttpError };
 
-/** Builds a {@link Representation} from bytes. */
-export function representationOf(body: Buffer): Representation {
+function representationOf(body: Buffer): Representation {
   return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
 }
 
 /**
  * The current state of one operation's document. {@link PublishedDocument.rebuild} is called when the handler's
- * data changes; a build that fails validation is rejected and the previous good representation stays, or the
- * endpoint answers 500 if there never was one.
+ * data changed (its source is the one change detector, so every call publishes); a build that fails validation is
+ * rejected and the previous good representation stays, or the endpoint answers 500 if there never was one.
  */
 export class PublishedDocument {
   readonly operationId: string;
@@ -76,8 +75,6 @@ export class PublishedDocument {
       return;
     }
     const representation = representationOf(Buffer.from(JSON.stringify(value)));
-    const previous = this.#state;
-    if (previous.ok && previous.representation.etag === representation.etag) return;
     this.#state = { ok: true, representation };
     this.#emit({ kind: 'published', operationId: this.operationId, etag: representation.etag, bytes: representation.body.length });
   }

@@ -1,21 +1,22 @@
 /**
  * The handler map: one {@link DocumentSource} per operation of `openapi.json`. Its type comes from `generated/`,
  * so an operation added to the contract without a handler is a type error; {@link bindHandlers} refuses the same
- * at startup for the document actually loaded.
+ * at startup for the contract actually loaded. Handlers are registered in `src/service.ts`.
  */
 import type { OperationId, SuccessBody } from '../../generated/operations.js';
-import { HandlerMissingError, InternalError, SpecError } from '../errors.js';
-import type { Contract } from './contract.js';
+import type { Contract } from '../contract/contract.js';
+import { formatSchemaProblem } from '../contract/schema-problems.js';
+import { HandlerMissingError, SpecError } from '../errors.js';
 import type { DocumentSource } from './document-source.js';
-import { PublishedDocument, type DocumentEvent, type DocumentState } from './representation.js';
+import { PublishedDocument, type DocumentEvent } from './representation.js';
 
 /** Every operation's data source, typed from `generated/`. */
 export type Handlers = { readonly [K in OperationId]: DocumentSource<SuccessBody<K>> };
 
-/** The published documents, by operation id. */
+/** The published documents, one per operation of the contract. */
 export interface PublishedDocuments {
-  /** The state of an operation's document; every operation of the contract has one. */
-  state(operationId: string): DocumentState;
+  /** The document of operation `operationId`; every operation of the contract has one. */
+  get(operationId: string): PublishedDocument;
   /** Every document, for readiness. */
   readonly all: readonly PublishedDocument[];
   /** Stops following the handlers. */
@@ -24,8 +25,8 @@ export interface PublishedDocuments {
 
 /**
  * Connects each operation of `contract` to its handler: builds and validates the first representation now and
- * rebuilds on every change. Throws {@link HandlerMissingError} naming operations without a handler, and a
- * {@link SpecError} for a handler whose operation the loaded document does not define.
+ * rebuilds on every notification of the handler's source. Throws {@link HandlerMissingError} naming operations
+ * without a handler, and a {@link SpecError} for a handler whose operation the loaded contract does not define.
  */
 export function bindHandlers(
   contract: Contract,
@@ -44,16 +45,19 @@ export function bindHandlers(
   const unsubscribes: Array<() => void> = [];
   for (const operation of contract.operations) {
     const source = handlers[operation.id] as DocumentSource<unknown>;
-    const document = new PublishedDocument(operation.id, (body) => contract.responseProblems(operation.id, 200, body), emit);
+    const validate = (body: unknown): string[] => contract.responseIssues(operation.id, 200, body).map(formatSchemaProblem);
+    const document = new PublishedDocument(operation.id, validate, emit);
     const rebuild = (): void => document.rebuild(() => source.current());
     unsubscribes.push(source.subscribe(rebuild));
     rebuild();
     byId.set(operation.id, document);
   }
-  // Routing only yields operations of this contract, so this answer is unreachable in practice.
-  const missingState: DocumentState = { ok: false, error: new InternalError() };
   return {
-    state: (operationId) => byId.get(operationId)?.state ?? missingState,
+    get(operationId) {
+      const document = byId.get(operationId);
+      if (document === undefined) throw new SpecError(`the contract has no operation ${operationId}`);
+      return document;
+    },
     all: Object.freeze([...byId.values()]),
     close: () => unsubscribes.forEach((unsubscribe) => unsubscribe()),
   };
