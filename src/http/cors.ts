@@ -2,14 +2,20 @@
  * CORS for public documents fetched without credentials (https://fetch.spec.whatwg.org/#http-cors-protocol).
  * By default any origin may read them; `CORS_ORIGINS` narrows that to a list, echoing the matching origin with
  * `Vary: Origin`. `Access-Control-Allow-Credentials` is never sent: nothing here depends on cookies.
+ *
+ * Hand-written rather than @koa/cors: @koa/cors sends `Vary: Origin` on every answer even with `*` (so a CDN keeps
+ * one copy of each document per Origin), and answers preflights on paths the contract does not have.
  */
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 /** Seconds a browser may cache a preflight. Chromium caps this at 7200. */
 export const PREFLIGHT_MAX_AGE = 7200;
 
 /** Response headers a browser script may read beyond the CORS-safelisted ones. */
 const EXPOSED_HEADERS = 'ETag, X-Request-Id';
+
+/** The headers of an actual (non-preflight) answer when any origin may read it. */
+const ANY_ORIGIN = Object.freeze({ 'Access-Control-Allow-Origin': '*', 'Access-Control-Expose-Headers': EXPOSED_HEADERS });
 
 /** A token list as in `Access-Control-Request-Headers` (RFC 9110 §5.6.1 field names). */
 const HEADER_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
@@ -22,35 +28,31 @@ export class CorsPolicy {
     this.#origins = origins === '*' ? undefined : new Set(origins);
   }
 
-  /** Sets the headers of an actual (non-preflight) response. */
-  applySimple(ctx: Context): void {
+  /** The middleware: the CORS headers of an actual answer, errors included, so browser scripts can read them. */
+  readonly middleware: Middleware = (ctx, next) => {
     if (this.#origins === undefined) {
-      // The common case, once per request: straight to setHeader (what ctx.set does for a string, minus its
-      // per-call arrays).
-      const res = ctx.res;
-      if (res.headersSent) return;
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-      return;
+      ctx.set(ANY_ORIGIN);
+    } else {
+      ctx.vary('Origin');
+      const origin = ctx.get('Origin');
+      if (origin !== '' && this.#origins.has(origin)) {
+        ctx.set('Access-Control-Allow-Origin', origin);
+        ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+      }
     }
-    ctx.vary('Origin');
-    const origin = ctx.get('Origin');
-    if (origin !== '' && this.#origins.has(origin)) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-    }
-  }
+    return next();
+  };
 
   /**
    * Answers an OPTIONS request on a known path with 204: the CORS preflight headers when it is a preflight,
    * and `Allow` always. A preflight is transport, not an API operation, so it never gets 405.
    */
-  answerOptions(ctx: Context, allow: readonly string[]): void {
+  answerOptions(ctx: Context, allow: string): void {
     ctx.status = 204;
-    ctx.set('Allow', allow.join(', '));
+    ctx.set('Allow', allow);
     const allowed = this.#origins === undefined || this.#origins.has(ctx.get('Origin'));
     if (ctx.get('Access-Control-Request-Method') !== '' && allowed) {
-      ctx.set('Access-Control-Allow-Methods', allow.join(', '));
+      ctx.set('Access-Control-Allow-Methods', allow);
       const requested = ctx.get('Access-Control-Request-Headers');
       // Echoing the requested names (e.g. mcp-protocol-version) is safe: the documents are public and no
       // credentials are involved. Malformed lists are not echoed.

@@ -1,13 +1,12 @@
 /**
- * The one error layer. Every non-2xx answer on the public port is the contract's `ApiErrorResponse`:
+ * The one error middleware. Every non-2xx answer on the public port is the contract's `ApiErrorResponse`:
  * `message`, `type` and an ISO 8601 `timestamp`, plus `code`, `url` and `detail` where useful. Internal details
  * never reach a client: anything that is not an {@link HttpError} is answered as a generic 500, and the cause is
  * kept on `ctx.state` for the request log line, the one place errors are logged.
  */
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { components } from '../../generated/openapi.js';
 import { HttpError, InternalError, MethodNotAllowedError } from '../errors.js';
-import type { SyncHandler } from './handler.js';
 
 /** The contract's error body. */
 export type ApiErrorResponse = components['schemas']['ApiErrorResponse'];
@@ -40,7 +39,7 @@ export interface ErrorState {
 }
 
 /** Writes `error` as the response, replacing whatever a later middleware had set. */
-export function renderError(ctx: Context, error: HttpError): void {
+function renderError(ctx: Context, error: HttpError): void {
   (ctx.state as ErrorState).error = error;
   ctx.status = error.status;
   ctx.set(ERROR_HEADERS);
@@ -49,13 +48,9 @@ export function renderError(ctx: Context, error: HttpError): void {
   ctx.body = Buffer.from(JSON.stringify(errorBody(error, ctx.path)));
 }
 
-/** The one error layer: runs `handle` and renders anything it throws as an `ApiErrorResponse`. */
-export function answeringErrors(handle: SyncHandler): SyncHandler {
-  return (ctx) => {
-    try {
-      handle(ctx);
-    } catch (error) {
-      renderError(ctx, toHttpError(error));
-    }
+/** The error middleware: renders anything the layers below it throw as an `ApiErrorResponse`. */
+export function errors(): Middleware {
+  return function answerErrors(ctx, next) {
+    return next().catch((error: unknown) => renderError(ctx, toHttpError(error)));
   };
 }

@@ -11,10 +11,10 @@
  * Per request this is a walk over the raw header names, one short regex test and two header lookups.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Context } from 'koa';
+import type { Middleware } from 'koa';
 import { BadRequestError, ContentTooLargeError, type HttpError } from '../errors.js';
 import { MALFORMED_ROUTE } from '../observability/metrics.js';
-import type { RouteState } from './dispatch.js';
+import type { RouteState } from './observe.js';
 
 /**
  * Largest body a request may announce and still get its normal answer (unread). A client library that attaches
@@ -74,10 +74,10 @@ function framingError(req: IncomingMessage): HttpError | undefined {
  * labels the request `(malformed)` for the metrics and closes the connection after the answer (like nginx, a
  * client that frames requests wrongly gets no further ones read).
  */
-export function checkFraming(ctx: Context): void {
+export const framing: Middleware = function framing(ctx, next) {
   const error = framingError(ctx.req);
-  if (error === undefined) return;
+  if (error === undefined) return next();
   (ctx.state as RouteState).route = MALFORMED_ROUTE;
   ctx.res.shouldKeepAlive = false;
   throw error;
-}
+};

@@ -1,14 +1,13 @@
 /**
- * Request identity, logging and metrics: one log line per request (method, path, status, duration, request id)
- * and the request metrics. This is the single place requests and their errors are logged.
+ * Request identity, logging and metrics: the outermost middleware. It gives each request its id (echoed in
+ * `X-Request-Id`) and, once the layers below have answered, records it: one log line (method, path, status,
+ * duration, request id) and the request metrics. This is the single place requests and their errors are logged.
  */
 import { randomUUID } from 'node:crypto';
-import type { Context, Middleware } from 'koa';
-import { requestLogger, type Logger } from '../observability/logger.js';
+import type { Middleware } from 'koa';
+import { primitivesLogger, requestLineWriter, type Logger } from '../observability/logger.js';
 import { MALFORMED_ROUTE, UNKNOWN_METHOD, UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
 import type { ServerEvents } from './client-error.js';
-import type { RouteState } from './dispatch.js';
-import type { SyncHandler } from './handler.js';
 import type { ErrorState } from './errors.js';
 
 /** A client-supplied `X-Request-Id` is kept when it looks like an id, so it can be traced across hops. */
@@ -24,54 +23,39 @@ export interface DrainState {
   readonly draining: boolean;
 }
 
-/** Records a finished request: the drain header, the metrics and the log line. */
-type Recorder = (ctx: Context, started: bigint, requestId: string) => void;
-
-function recorder(logger: Logger, metrics: Metrics, drain: DrainState): Recorder {
-  // Request lines carry only primitives, which no redact path can match: skip pino's redaction pass for them.
-  const requests = requestLogger(logger);
-  return (ctx, started, requestId) => {
-    // During shutdown every answer closes its connection, so keep-alive clients reconnect to another replica
-    // instead of sending a request to a socket that is about to close. Node then sends `Connection: close`.
-    if (drain.draining) ctx.res.shouldKeepAlive = false;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const state = ctx.state as RouteState & ErrorState;
-    const status = ctx.status;
-    const method = ctx.method;
-    metrics.observeRequest(state.route ?? UNMATCHED_ROUTE, method, status, seconds);
-    const line = { requestId, method, path: ctx.path, status, durationMs: Math.round(seconds * 1e6) / 1e3 };
-    if (status >= 500) logger.error({ ...line, err: state.error?.cause ?? state.error }, 'request failed');
-    else requests.info(line, 'request');
-  };
+/** State the layers below leave for the log line and the metrics. */
+export interface RouteState {
+  /** The matched path template of `openapi.json` (or `(malformed)`), a bounded label set for metrics. */
+  route?: string;
 }
 
-/** Starts observing a request: its id, echoed in `X-Request-Id`. */
-function begin(ctx: Context): string {
-  const requestId = requestIdOf(ctx.req.headers['x-request-id']);
-  // What ctx.set does for a string value, without its per-call arrays; nothing is sent this early.
-  ctx.res.setHeader('X-Request-Id', requestId);
-  return requestId;
-}
-
-/**
- * The outermost layer, around a synchronous handler: the request id, then the metrics and the one log line.
- */
-export function observe(logger: Logger, metrics: Metrics, drain: DrainState, handle: SyncHandler): Middleware {
-  const record = recorder(logger, metrics, drain);
-  return function observeRequest(ctx: Context): undefined {
+/** Observes every request: its id, then the metrics and the one log line. */
+export function observe(logger: Logger, metrics: Metrics, drain: DrainState): Middleware {
+  const writeLine = requestLineWriter(logger);
+  return function observeRequest(ctx, next) {
     const started = process.hrtime.bigint();
-    const requestId = begin(ctx);
-    try {
-      handle(ctx);
-    } finally {
+    const requestId = requestIdOf(ctx.req.headers['x-request-id']);
+    ctx.set('X-Request-Id', requestId);
+    // During shutdown every answer closes its connection, so keep-alive clients reconnect to another replica
+    // instead of sending a request to a socket that is about to close. Node then sends `Connection: close`. Set
+    // before the layers below run, so the server knows it before the answer is written (see `server.ts`).
+    if (drain.draining) ctx.res.shouldKeepAlive = false;
+    return next().then(() => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const state = ctx.state as RouteState & ErrorState;
+      const { status, method } = ctx;
+      const durationMs = Math.round(seconds * 1e6) / 1e3;
       try {
-        record(ctx, started, requestId);
+        metrics.observeRequest(state.route ?? UNMATCHED_ROUTE, method, status, seconds);
+        const line = { requestId, method, path: ctx.path, status, durationMs };
+        if (status >= 500) logger.error({ ...line, err: state.error?.cause ?? state.error }, 'request failed');
+        else writeLine(line);
       } catch (error) {
         // The answer is ready: a failing log destination (a full or closed stdout) must not turn it into Koa's
         // text 500. Say so on stderr once, not once per request.
         warnOnce(error);
       }
-    }
+    });
   };
 }
 
@@ -88,7 +72,7 @@ function warnOnce(error: unknown): void {
  * a count under route `(malformed)`; connections closed unanswered are counted.
  */
 export function observeTransport(logger: Logger, metrics?: Metrics): ServerEvents {
-  const requests = requestLogger(logger);
+  const requests = primitivesLogger(logger);
   return {
     malformed({ status, requestId, code, parserCode }) {
       metrics?.observeRequest(MALFORMED_ROUTE, UNKNOWN_METHOD, status);

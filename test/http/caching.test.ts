@@ -48,6 +48,14 @@ describe.each([JWKS, METADATA])('caching of %s', (path) => {
     expect(response.headers['cache-control']).toBe('public, max-age=120');
   });
 
+  it('answers 304 to a revalidation as fetch() sends it, with Cache-Control: no-cache', async () => {
+    const etag = (await get(a.url + path)).headers.etag ?? '';
+    const response = await fetch(a.url + path, { headers: { 'If-None-Match': etag } });
+    expect(response.status).toBe(304);
+    const explicit = await get(a.url + path, { 'If-None-Match': etag, 'Cache-Control': 'no-cache', Pragma: 'no-cache' });
+    expect(explicit.status).toBe(304);
+  });
+
   it('answers 200 to a non-matching If-None-Match', async () => {
     const response = await get(a.url + path, { 'If-None-Match': '"stale"' });
     expect(response.status).toBe(200);
