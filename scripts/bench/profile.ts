@@ -1,9 +1,9 @@
 /**
  * CPU profile of the production build under load (or of its startup), aggregated by self time.
  *
- *   npx tsx scripts/bench-profile.ts [--path /.well-known/jwks.json] [--seconds 10] [--entry dist/main.js]
- *   npx tsx scripts/bench-profile.ts --startup          # profile from spawn to first 200, then stop
- *   npx tsx scripts/bench-profile.ts --analyze FILE.cpuprofile [--map dist/main.js.map]
+ *   npx tsx scripts/bench/profile.ts [--path /.well-known/jwks.json] [--seconds 10] [--entry dist/main.js]
+ *   npx tsx scripts/bench/profile.ts --startup          # profile from spawn to first 200, then stop
+ *   npx tsx scripts/bench/profile.ts --analyze FILE.cpuprofile [--map dist/main.js.map]
  *
  * Runs `node --cpu-prof <entry>` on core 0 (stdout to /dev/null), loads it with wrk on core 1, stops it with
  * SIGTERM (the graceful shutdown exits 0, which writes the profile), then prints self time by function and by
@@ -12,15 +12,32 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, openSync, readFileSync, readdirSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { SourceMap, type SourceMapPayload } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from '../../src/cli/args.js';
+import { ServiceError } from '../../src/errors.js';
+import { freePort, pinned } from './processes.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+const USAGE = `usage: npx tsx scripts/bench/profile.ts [--path P] [--seconds S] [--entry FILE] [--log-file FILE] [--top N]
+       npx tsx scripts/bench/profile.ts --startup [--entry FILE]
+       npx tsx scripts/bench/profile.ts --analyze FILE.cpuprofile [--map FILE.map] [--top N]`;
+
+const { values: flags } = parseCommandLine(process.argv.slice(2), {
+  path: { type: 'string' },
+  seconds: { type: 'string' },
+  entry: { type: 'string' },
+  'log-file': { type: 'string' },
+  top: { type: 'string' },
+  startup: { type: 'boolean' },
+  analyze: { type: 'string' },
+  map: { type: 'string' },
+  help: { type: 'boolean' },
+});
 
 interface ProfileNode {
   id: number;
@@ -33,21 +50,6 @@ interface Profile {
   timeDeltas: number[];
   startTime: number;
   endTime: number;
-}
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? undefined : process.argv[i + 1];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
 }
 
 function status(port: number, path: string): Promise<number> {
@@ -73,7 +75,7 @@ function packageOf(source: string): string {
   return source;
 }
 
-export function analyze(file: string, mapFile: string | undefined, top = 30): void {
+function analyze(file: string, mapFile: string | undefined, top = 30): void {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const map = mapFile === undefined ? undefined : new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')) as SourceMapPayload);
   const self = new Map<number, number>();
@@ -118,17 +120,17 @@ export function analyze(file: string, mapFile: string | undefined, top = 30): vo
 }
 
 async function profileRun(): Promise<void> {
-  const entry = resolve(ROOT, flag('entry') ?? 'dist/main.js');
-  const path = flag('path') ?? '/.well-known/jwks.json';
-  const seconds = Number(flag('seconds') ?? '10');
-  const startup = process.argv.includes('--startup');
+  const entry = resolve(ROOT, flags.entry ?? 'dist/main.js');
+  const path = flags.path ?? '/.well-known/jwks.json';
+  const seconds = Number(flags.seconds ?? '10');
+  const startup = flags.startup === true;
+  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'tmp', 'profile-'));
   const port = await freePort();
   const adminPort = await freePort();
-  const pin = availableParallelism() >= 2;
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval', startup ? '50' : '200', entry];
-  const out = openSync(flag('log-file') ?? '/dev/null', 'a');
-  const child = spawn(pin ? 'taskset' : process.execPath, pin ? ['-c', '0', process.execPath, ...nodeArgs] : nodeArgs, {
+  const out = openSync(flags['log-file'] ?? '/dev/null', 'a');
+  const child = spawn(...pinned(0, process.execPath, nodeArgs), {
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1' },
     stdio: ['ignore', out, 'inherit'],
   });
@@ -137,22 +139,22 @@ async function profileRun(): Promise<void> {
   while ((await status(port, path)) !== 200) await new Promise((done) => setTimeout(done, 2));
   console.log(`first 200 after ${(performance.now() - started).toFixed(0)} ms`);
   if (!startup) {
-    const wrk = (s: number): string =>
-      spawnSync(
-        pin ? 'taskset' : 'wrk',
-        [...(pin ? ['-c', '1', 'wrk'] : []), '-t1', '-c50', `-d${s}s`, `http://127.0.0.1:${port}${path}`],
-        { encoding: 'utf8' },
-      ).stdout;
-    console.log(/Requests\/sec:.*/.exec(wrk(seconds))?.[0]);
+    const [command, args] = pinned(1, 'wrk', ['-t1', '-c50', `-d${seconds}s`, `http://127.0.0.1:${port}${path}`]);
+    console.log(/Requests\/sec:.*/.exec(spawnSync(command, args, { encoding: 'utf8' }).stdout)?.[0]);
   }
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   await exited;
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no profile written in ${dir}`);
-  analyze(join(dir, file), `${entry}.map`, Number(flag('top') ?? '30'));
+  analyze(join(dir, file), `${entry}.map`, Number(flags.top ?? '30'));
 }
 
-const analyzeFile = flag('analyze');
-if (analyzeFile !== undefined) analyze(analyzeFile, flag('map') ?? join(ROOT, 'dist/main.js.map'), Number(flag('top') ?? '30'));
-else await profileRun();
+try {
+  if (flags.help === true) console.log(USAGE);
+  else if (flags.analyze !== undefined) analyze(flags.analyze, flags.map ?? join(ROOT, 'dist/main.js.map'), Number(flags.top ?? '30'));
+  else await profileRun();
+} catch (error) {
+  console.error(error instanceof ServiceError ? `${error.message}\n\n${USAGE}` : error);
+  process.exitCode = 1;
+}
