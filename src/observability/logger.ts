@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config.js';
+import { BatchedOutput } from './batched-output.js';
 
 export type { Logger } from 'pino';
 
@@ -52,23 +53,15 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 
-/** Stdout is written when this much is buffered ... */
-const STDOUT_BATCH_BYTES = 4096;
-/** ... or at the latest this many milliseconds after a line was logged. */
-const STDOUT_FLUSH_MS = 100;
-
-/** pino's file-descriptor destination (sonic-boom). */
-export type StdoutDestination = ReturnType<typeof pino.destination>;
+/** Stdout for the server process, written in batches (see {@link BatchedOutput}). */
+export type StdoutDestination = BatchedOutput;
 
 /**
- * Stdout for the server process, written in batches: one `write(2)` per ~4 KiB of lines (about 20 request
- * lines) instead of one per line, and at the latest {@link STDOUT_FLUSH_MS} after a line was logged, so a quiet
- * server's lines are not held back. Writes stay synchronous (a batch is written in full when it is due, in
- * order): on this service that measured cheaper per line than pino's asynchronous mode, whose thread-pool round
- * trip per batch costs more than the write itself. The owner flushes it on exit with {@link flushDestination}.
+ * Stdout for the server process, written in batches: one `write(2)` per ~4 KiB of lines instead of one per line,
+ * and at the latest 100 ms after a line was logged. The owner flushes it on exit with {@link flushDestination}.
  */
 export function stdoutDestination(): StdoutDestination {
-  return pino.destination({ dest: 1, sync: true, minLength: STDOUT_BATCH_BYTES, periodicFlush: STDOUT_FLUSH_MS });
+  return new BatchedOutput(1);
 }
 
 /** Writes out what `destination` still buffers, synchronously: for process exit and right after startup. */
@@ -76,7 +69,7 @@ export function flushDestination(destination: StdoutDestination): void {
   try {
     destination.flushSync();
   } catch {
-    // Destroyed, or stdout is gone (EPIPE): there is nowhere left to write.
+    // Stdout is gone (EPIPE): there is nowhere left to write.
   }
 }
 

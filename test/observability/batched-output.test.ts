@@ -1,0 +1,39 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BatchedOutput } from '../../src/observability/batched-output.js';
+import { eventually } from '../support/http.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wk-batched-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A BatchedOutput on a new file, and a reader of that file. */
+function output(name: string): { out: BatchedOutput; read: () => string; close: () => void } {
+  const file = join(dir, name);
+  const fd = openSync(file, 'w');
+  return { out: new BatchedOutput(fd), read: () => readFileSync(file, 'utf8'), close: () => closeSync(fd) };
+}
+
+describe('BatchedOutput', () => {
+  it('holds lines until a batch is full, then writes them all, in order', () => {
+    const { out, read, close } = output('full');
+    out.write('first\n');
+    expect(read()).toBe('');
+    const filler = `${'x'.repeat(5000)}\n`;
+    out.write(filler);
+    expect(read()).toBe(`first\n${filler}`);
+    close();
+  });
+
+  it('writes what it holds on flushSync, and a quiet batch on its own soon after', async () => {
+    const { out, read, close } = output('quiet');
+    out.write('a\n');
+    out.flushSync();
+    expect(read()).toBe('a\n');
+    out.write('b\n');
+    // A ceiling, not an expectation: the batch is due 100 ms after its first line.
+    expect(await eventually(() => read() === 'a\nb\n', 10_000)).toBe(true);
+    close();
+  });
+});
