@@ -64,11 +64,6 @@ export function formatSchemaProblem(problem: SchemaProblem): string {
   return `${problem.pointer === '' ? DOCUMENT : problem.pointer}: ${problem.message}`;
 }
 
-/** {@link formatSchemaProblem} of every Ajv error. */
-export function formatSchemaErrors(errors: readonly SchemaError[] | null | undefined): string[] {
-  return schemaProblems(errors).map(formatSchemaProblem);
-}
-
 /** How a problem of the whole document names where it is. */
 const DOCUMENT = '(document)';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSchemaErrors, formatSchemaProblem, pointerSegments, schemaProblems } from '../../src/contract/schema-problems.js';
+import { formatSchemaProblem, pointerSegments, schemaProblems, toPointer } from '../../src/contract/schema-problems.js';
 
 describe('schemaProblems', () => {
   it('points at the refused or missing member itself, escaping it as RFC 6901 requires', () => {
@@ -20,7 +20,7 @@ describe('schemaProblems', () => {
       { pointer: '/keys/0/n', member: 'n', message: 'must be string' },
       { pointer: '', member: '(document)', message: 'type' },
     ]);
-    expect(formatSchemaErrors(errors)).toEqual([
+    expect(schemaProblems(errors).map(formatSchemaProblem)).toEqual([
       '/a~1b~0c: is not allowed by openapi.json (additionalProperties: false)',
       '/keys/0/kid: is required by openapi.json',
       '/keys/0/n: must be string',
@@ -34,8 +34,10 @@ describe('schemaProblems', () => {
     expect(formatSchemaProblem({ pointer: '', member: '(document)', message: 'must be object' })).toBe('(document): must be object');
   });
 
-  it('splits and unescapes pointers', () => {
+  it('splits and unescapes pointers, and escapes them back', () => {
     expect(pointerSegments('')).toEqual([]);
     expect(pointerSegments('/a~1b/0/c~0d')).toEqual(['a/b', '0', 'c~d']);
+    expect(toPointer(['a/b', '0', 'c~d'])).toBe('/a~1b/0/c~0d');
+    expect(toPointer([])).toBe('');
   });
 });
