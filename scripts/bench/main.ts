@@ -92,6 +92,14 @@ async function bench(options: Options): Promise<void> {
     );
     const env = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extra });
     const responses = join(dir, 'responses.json');
+    // A baseline server answers the responses captured from ours (servers/responses.js).
+    const baseline = (name: 'koa' | 'bare', file: string): Target => ({
+      name,
+      command: process.execPath,
+      args: [SERVERS(file)],
+      env: (port) => env({ PORT: String(port), BENCH_RESPONSES: responses }),
+      stdout: '/dev/null',
+    });
     const targets: Record<Name, Target> = {
       ours: {
         name: 'ours',
@@ -102,20 +110,8 @@ async function bench(options: Options): Promise<void> {
           env({ PORT: String(port), ADMIN_PORT: String(adminPort), HOST: '127.0.0.1', ISSUER: 'http://localhost:3000' }),
         stdout: options.logFile,
       },
-      koa: {
-        name: 'koa',
-        command: process.execPath,
-        args: [SERVERS('koa-minimal.js')],
-        env: (port) => env({ PORT: String(port), BENCH_RESPONSES: responses }),
-        stdout: '/dev/null',
-      },
-      bare: {
-        name: 'bare',
-        command: process.execPath,
-        args: [SERVERS('bare.js')],
-        env: (port) => env({ PORT: String(port), BENCH_RESPONSES: responses }),
-        stdout: '/dev/null',
-      },
+      koa: baseline('koa', 'koa-minimal.js'),
+      bare: baseline('bare', 'bare.js'),
     };
 
     // Our answers, copied into both baselines.
