@@ -150,9 +150,9 @@ async function bench(options: Options): Promise<void> {
     const results = new Map(
       scenarios.map((s) => [s.name, { ours: [] as LoadResult[], koa: [] as LoadResult[], bare: [] as LoadResult[] }]),
     );
-    const seconds = options.rounds * scenarios.length * NAMES.length * options.duration;
+    const seconds = options.rounds * scenarios.length * (NAMES.length + 1) * options.duration;
     console.log(
-      `load: ${options.rounds} rounds × ${scenarios.length} scenarios × 3 servers × ${options.duration} s, ${options.connections} connections (~${Math.round(seconds)} s)`,
+      `load: ${options.rounds} rounds × ${scenarios.length} scenarios × (3 servers + ours and koa paired) × ${options.duration} s, ${options.connections} connections (~${Math.round(seconds)} s)`,
     );
     for (let round = 0; round < options.rounds; round += 1) {
       const line: string[] = [];
@@ -169,6 +169,18 @@ async function bench(options: Options): Promise<void> {
         line.push(`${s.name} ${NAMES.map((name) => Math.round(r?.[name].at(-1)?.rps ?? 0)).join('/')}`);
       }
       console.log(`  round ${round + 1}: ${line.join('  ')}  [ours/koa/bare req/s]  load average ${loadavg()[0]?.toFixed(2) ?? '?'}`);
+    }
+    // Paired: ours and the Koa app loaded at the same time, sharing core 0, each by its own load generator. Whatever
+    // else runs on the machine then slows both alike, so their CPU time per request compares even on a busy
+    // machine; when the server's core is the limit, throughput is inversely proportional to it.
+    const paired = new Map(scenarios.map((s) => [s.name, [] as number[]]));
+    for (let round = 0; round < options.rounds; round += 1) {
+      for (const s of scenarios) {
+        const [ours, koa] = await Promise.all(
+          (['ours', 'koa'] as const).map((name) => measure(servers[name], s, etagOf(s.path), { ...load, seconds: options.duration })),
+        );
+        if (ours !== undefined && koa !== undefined) paired.get(s.name)?.push(koa.cpuUs / ours.cpuUs);
+      }
     }
     const memory = {
       ours: memoryOf(servers.ours.child.pid ?? 0),
@@ -187,6 +199,7 @@ async function bench(options: Options): Promise<void> {
           rps: { ours: pick('ours', 'rps'), koa: pick('koa', 'rps'), bare: pick('bare', 'rps') },
           cpuUs: { ours: pick('ours', 'cpuUs'), koa: pick('koa', 'cpuUs'), bare: pick('bare', 'cpuUs') },
           cpuPercent: { ours: pick('ours', 'cpuPercent'), koa: pick('koa', 'cpuPercent'), bare: pick('bare', 'cpuPercent') },
+          pairedVsKoa: median(paired.get(s.name) ?? []),
         };
       }),
       startupMs: { ours: median(startup.ours), koa: median(startup.koa), bare: median(startup.bare) },

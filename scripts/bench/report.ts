@@ -11,6 +11,8 @@ export interface Figures {
     readonly rps: ByServer;
     readonly cpuUs: ByServer;
     readonly cpuPercent: ByServer;
+    /** Koa's CPU time per request over ours, both loaded at the same time on one core (median of rounds). */
+    readonly pairedVsKoa: number;
   }>;
   readonly startupMs: ByServer;
   readonly rssKb: ByServer;
@@ -32,11 +34,12 @@ const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
 export function printReport(figures: Figures, options: Options): boolean {
   const summaries: Array<{ figure: string; value: number; target: string; pass: boolean | undefined }> = [];
   console.log(
-    `\nmedians of ${options.rounds} rounds × ${options.duration} s, ${options.connections} connections; CPU = server CPU time per request, busy = server CPU share of its core`,
+    `\nmedians of ${options.rounds} rounds × ${options.duration} s, ${options.connections} connections; CPU = server CPU time per request, busy = server CPU share of its core;\n` +
+      'paired = Koa CPU per request / ours, both loaded at once on one core (robust to other load on the machine)',
   );
   console.log(
     `  ${'scenario'.padEnd(10)}${cell('ours', 9)}${cell('koa', 9)}${cell('bare', 9)}${cell('ours/koa', 10)}${cell('ours/bare', 10)}` +
-      `${cell('CPU ours', 10)}${cell('koa', 8)}${cell('bare', 8)}${cell('busy ours', 11)}${cell('koa', 6)}${cell('bare', 6)}`,
+      `${cell('CPU ours', 10)}${cell('koa', 8)}${cell('bare', 8)}${cell('busy ours', 11)}${cell('koa', 6)}${cell('bare', 6)}${cell('paired ours/koa', 17)}`,
   );
   for (const t of figures.throughput) {
     const vsKoa = t.rps.ours / t.rps.koa;
@@ -44,7 +47,8 @@ export function printReport(figures: Figures, options: Options): boolean {
       `  ${t.scenario.padEnd(10)}${cell(t.rps.ours.toFixed(0), 9)}${cell(t.rps.koa.toFixed(0), 9)}${cell(t.rps.bare.toFixed(0), 9)}` +
         `${cell(vsKoa.toFixed(2), 10)}${cell((t.rps.ours / t.rps.bare).toFixed(2), 10)}` +
         `${cell(`${t.cpuUs.ours.toFixed(1)}µs`, 10)}${cell(`${t.cpuUs.koa.toFixed(1)}µs`, 8)}${cell(`${t.cpuUs.bare.toFixed(1)}µs`, 8)}` +
-        `${cell(`${t.cpuPercent.ours.toFixed(0)}%`, 11)}${cell(`${t.cpuPercent.koa.toFixed(0)}%`, 6)}${cell(`${t.cpuPercent.bare.toFixed(0)}%`, 6)}`,
+        `${cell(`${t.cpuPercent.ours.toFixed(0)}%`, 11)}${cell(`${t.cpuPercent.koa.toFixed(0)}%`, 6)}${cell(`${t.cpuPercent.bare.toFixed(0)}%`, 6)}` +
+        `${cell(t.pairedVsKoa.toFixed(2), 17)}`,
     );
     summaries.push({
       figure: `${t.scenario} throughput ours/koa`,
@@ -53,6 +57,7 @@ export function printReport(figures: Figures, options: Options): boolean {
       pass: t.gated ? vsKoa >= THROUGHPUT_TARGET : undefined,
     });
     summaries.push({ figure: `${t.scenario} throughput ours/bare`, value: t.rps.ours / t.rps.bare, target: 'reported', pass: undefined });
+    summaries.push({ figure: `${t.scenario} paired CPU per request koa/ours`, value: t.pairedVsKoa, target: 'reported', pass: undefined });
   }
   const s = figures.startupMs;
   console.log(
