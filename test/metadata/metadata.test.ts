@@ -113,13 +113,37 @@ describe('resolveMetadata with METADATA_FILE', () => {
   });
 
   it.each([
-    ['invalid JSON', '{"scopes_supported": [', /^METADATA_FILE: .*m\.json is not valid JSON: /],
     ['an array', '[]', /^METADATA_FILE: .* holds an array; it must hold a JSON object of OAuthMetadata members$/],
     ['null', 'null', /^METADATA_FILE: .* holds null;/],
   ])('refuses a file holding %s', (_kind, content, expected) => {
     const file = temp.write('m.json', content);
     const problems = problemsOf(() => resolveMetadata(configFor(ISSUER, file), contract));
     expect(problems).toEqual([expect.stringMatching(expected)]);
+  });
+
+  it('refuses invalid JSON in one line with its line and column, quoting nothing of the file', () => {
+    const file = temp.write('m.json', '{\n  "token_endpoint": "https://secret-host.example.com/token"\n  "scopes_supported": ["a"]\n}\n');
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, file), contract))).toEqual([
+      `METADATA_FILE: ${file}: invalid JSON at line 3, column 3: expected ',' or '}' after property value`,
+    ]);
+  });
+
+  it.each([
+    [
+      'a token out of place',
+      '{"token_endpoint": "https://secret-host.example.com/token",\n "scopes_supported": [secret]}',
+      'unexpected token',
+    ],
+    [
+      'a truncated file',
+      '{"token_endpoint": "https://secret-host.example.com/token",\n "scopes_supported":',
+      'unexpected end of JSON input',
+    ],
+  ])('refuses invalid JSON with %s, whose position the parser does not report, in one line saying so', (_kind, content, reason) => {
+    const file = temp.write('m.json', content);
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, file), contract))).toEqual([
+      `METADATA_FILE: ${file}: invalid JSON (the parser reported no position): ${reason}`,
+    ]);
   });
 
   it('refuses an unreadable file, naming it', () => {
