@@ -12,11 +12,16 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { defineCommand, EXIT, runAsProcess } from '../src/cli/command.js';
 import { projectRoot } from '../src/contract/spec.js';
+import { CommandError, UsageError } from '../src/errors.js';
 import { LINT_CONFIG_FILE } from './spec/lint.js';
 import { failureSummary, runTool } from './spec/tools.js';
 
-const USAGE = 'usage: npm run docs [-- --out <file>]';
+const USAGE = `usage: npm run docs [-- --out <file>]
+
+  --out <file>  where to write the page (default dist/docs/index.html)
+  -h, --help    show this text`;
 /** build-docs' own page template with a Content-Security-Policy that keeps the page off the network. */
 const TEMPLATE = fileURLToPath(new URL('spec/docs-page.hbs', import.meta.url));
 
@@ -28,12 +33,6 @@ const REMOTE_RESOURCE = /<(?:script|link)\b[^>]*\s(?:src|href)\s*=\s*["']?(?:htt
 /** A module import from another origin, as build-docs writes it without `--inlineBundle`. */
 const REMOTE_IMPORT = /\bimport\b[^;\n]*\bfrom\s*["'](?:https?:)?\/\//;
 
-function outputPath(root: string, argv: readonly string[]): string | undefined {
-  if (argv.length === 0) return join(root, 'dist', 'docs', 'index.html');
-  if (argv.length === 2 && argv[0] === '--out' && argv[1] !== '') return resolve(argv[1] ?? '');
-  return undefined;
-}
-
 async function buildPage(root: string): Promise<string> {
   const scratch = mkdtempSync(join(tmpdir(), 'docs-'));
   try {
@@ -42,39 +41,48 @@ async function buildPage(root: string): Promise<string> {
       '@redocly/cli',
       ['build-docs', 'openapi.json', '--config', LINT_CONFIG_FILE, '--inlineBundle', '--template', TEMPLATE, '--output', file],
       { cwd: root },
-    );
+    ).catch((error: unknown) => {
+      throw new CommandError((error as Error).message, { cause: error });
+    });
     let html: string;
     try {
       html = readFileSync(file, 'utf8');
     } catch {
-      throw new Error(failureSummary('redocly build-docs', run));
+      throw new CommandError(failureSummary('redocly build-docs', run));
     }
-    if (run.code !== 0) throw new Error(failureSummary('redocly build-docs', run));
+    if (run.code !== 0) throw new CommandError(failureSummary('redocly build-docs', run));
     if (REMOTE_RESOURCE.test(html) || REMOTE_IMPORT.test(html))
-      throw new Error('redocly build-docs wrote a page that loads resources from the network; it must be self-contained');
+      throw new CommandError('redocly build-docs wrote a page that loads resources from the network; it must be self-contained');
     return html;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-const root = projectRoot(process.cwd());
-const out = outputPath(root, process.argv.slice(2));
-if (out === undefined) {
-  console.error(USAGE);
-  process.exit(2);
-}
-try {
-  const html = await buildPage(root);
-  mkdirSync(dirname(out), { recursive: true });
-  const partial = `${out}.${process.pid}.tmp`;
-  writeFileSync(partial, html);
-  renameSync(partial, out);
-  const shown = relative(process.cwd(), out).startsWith('..') ? out : relative(process.cwd(), out);
-  console.log(
-    `docs: wrote ${shown} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB, self-contained); open ${pathToFileURL(out).href} in a browser`,
-  );
-} catch (error) {
-  console.error(`docs: ${(error as Error).message}`);
-  process.exitCode = 1;
-}
+const command = defineCommand({
+  name: 'docs',
+  usage: USAGE,
+  options: { out: { type: 'string' } },
+  run: async ({ values }, io) => {
+    if (values.out === '') throw new UsageError('--out needs a file name');
+    const root = projectRoot(process.cwd());
+    const out = values.out === undefined ? join(root, 'dist', 'docs', 'index.html') : resolve(values.out);
+    const html = await buildPage(root);
+    const partial = `${out}.${process.pid}.tmp`;
+    try {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(partial, html);
+      renameSync(partial, out);
+    } catch (error) {
+      rmSync(partial, { force: true });
+      throw new CommandError(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    }
+    const shown = relative(process.cwd(), out).startsWith('..') ? out : relative(process.cwd(), out);
+    io.out(
+      `docs: wrote ${shown} (${Math.ceil(Buffer.byteLength(html) / 1024)} KiB, self-contained); open ${pathToFileURL(out).href} in a browser`,
+    );
+    return EXIT.ok;
+  },
+});
+
+await runAsProcess(command);

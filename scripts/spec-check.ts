@@ -4,40 +4,31 @@
  *
  * Exit codes: 0 both pass, 1 a check failed or could not run, 2 usage error.
  */
+import { defineCommand, EXIT, runAsProcess } from '../src/cli/command.js';
 import { projectRoot } from '../src/contract/spec.js';
+import { UsageError } from '../src/errors.js';
 import { checkContract } from './spec/check.js';
 
-const USAGE = 'usage: npm run spec:check [-- --base <git-ref>]';
+const USAGE = `usage: npm run spec:check [-- --base <git-ref>]
 
-function parseArgs(argv: readonly string[]): { base: string | undefined } | undefined {
-  let base: string | undefined;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] ?? '';
-    if (arg === '--base' && argv[i + 1] !== undefined && argv[i + 1] !== '') base = argv[(i += 1)];
-    else if (arg.startsWith('--base=') && arg.length > '--base='.length) base = arg.slice('--base='.length);
-    else return undefined;
-  }
-  return { base };
-}
+  --base <git-ref>  the contract to compare with (default: the merge-base of HEAD with main)
+  -h, --help        show this text`;
 
-const args = parseArgs(process.argv.slice(2));
-if (args === undefined) {
-  console.error(USAGE);
-  process.exit(2);
-}
-let root: string;
-try {
-  root = projectRoot(process.cwd());
-} catch (error) {
-  console.error(`spec:check: ${(error as Error).message}`);
-  process.exit(1);
-}
-const sections = await checkContract(root, args.base);
-for (const section of sections) {
-  // Indented lines are details (findings, entries to paste): printed as they are.
-  for (const line of section.lines) (section.ok ? console.log : console.error)(line.startsWith('  ') ? line : `spec:check: ${line}`);
-}
-if (sections.some((section) => !section.ok)) {
-  console.error('spec:check: FAILED');
-  process.exitCode = 1;
-}
+const command = defineCommand({
+  name: 'spec:check',
+  usage: USAGE,
+  options: { base: { type: 'string' } },
+  run: async ({ values }, io) => {
+    if (values.base === '') throw new UsageError('--base needs a git ref');
+    const sections = await checkContract(projectRoot(process.cwd()), values.base);
+    for (const section of sections) {
+      // Indented lines are details (findings, entries to paste): printed as they are.
+      for (const line of section.lines) (section.ok ? io.out : io.err)(line.startsWith('  ') ? line : `spec:check: ${line}`);
+    }
+    if (sections.every((section) => section.ok)) return EXIT.ok;
+    io.err('spec:check: FAILED');
+    return EXIT.failed;
+  },
+});
+
+await runAsProcess(command);

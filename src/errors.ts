@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ERR_KEY_INVALID'
   | 'ERR_KEYS_DIR'
   | 'ERR_USAGE'
+  | 'ERR_COMMAND_FAILED'
   | 'ERR_LISTEN'
   | 'ERR_UNREACHABLE';
 
@@ -160,6 +161,14 @@ export class KeysDirError extends ServiceError {
 /** A command line was not understood. */
 export class UsageError extends ServiceError {
   readonly code = 'ERR_USAGE';
+}
+
+/**
+ * A command or script could not do its work for a reason its user can act on (an input file it cannot use, a
+ * tool that failed); the message says which and why, and the command exits 1 without a stack trace.
+ */
+export class CommandError extends ServiceError {
+  readonly code = 'ERR_COMMAND_FAILED';
 }
 
 /**

@@ -1,35 +1,37 @@
 /**
- * The production entry: `node dist/main.js [--check]`. Reads the configuration, starts the service, and stops
- * it gracefully on SIGTERM or SIGINT. SIGHUP rescans the keys directory at once.
+ * The production entry: `node dist/main.js [--check] [--help]`. Reads the configuration, starts the service, and
+ * stops it gracefully on SIGTERM or SIGINT. SIGHUP rescans the keys directory at once. The command line goes
+ * through the project's one parser (`src/cli/command.ts`): exit 2 and the usage for an unknown argument, exit 1
+ * with the message alone (it names the setting at fault) when the configuration or the boot fails.
  */
 import { runCheck } from './check.js';
+import { defineCommand, runAsProcess, type CommandIo } from './cli/command.js';
 import { loadConfig } from './config.js';
-import { ServiceError } from './errors.js';
 import { createLogger, flushDestination, stdoutDestination } from './observability/logger.js';
 import { startService } from './service.js';
 
-const USAGE = `usage: node dist/main.js [--check]
+const USAGE = `usage: node dist/main.js [--check] [--help]
 
-  (no flag)  serve /.well-known/jwks.json and /.well-known/oauth-authorization-server
-  --check    validate configuration, openapi.json and keys, print the resolved metadata
-             and a key summary, and exit 0 or 1 without listening
-  --help     show this text
+  (no flag)   serve /.well-known/jwks.json and /.well-known/oauth-authorization-server
+  --check     validate configuration, openapi.json and keys, print the resolved metadata
+              and a key summary, and exit 0 or 1 without listening
+  -h, --help  show this text
 
 Settings come from the environment; see README.md.`;
 
-async function main(argv: readonly string[]): Promise<number | undefined> {
-  const unknown = argv.filter((arg) => arg !== '--check' && arg !== '--help');
-  if (argv.includes('--help')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (unknown.length > 0) {
-    process.stderr.write(`unknown argument(s): ${unknown.join(' ')}\n\n${USAGE}\n`);
-    return 2;
-  }
-  const config = loadConfig();
-  if (argv.includes('--check')) return runCheck(config, (line) => process.stdout.write(`${line}\n`));
+const command = defineCommand({
+  usage: USAGE,
+  options: { check: { type: 'boolean' } },
+  run: ({ values }, io) => (values.check === true ? check(io) : serve()),
+});
 
+function check(io: CommandIo): Promise<number> {
+  return runCheck(loadConfig(), io.out);
+}
+
+/** Starts the service; resolves once it listens, leaving the exit code to the signal handlers. */
+async function serve(): Promise<undefined> {
+  const config = loadConfig();
   // Stdout written in batches (see stdoutDestination); whatever is still buffered is written on any exit, including
   // process.exit() after shutdown and a crash.
   const destination = stdoutDestination();
@@ -60,13 +62,4 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   return undefined;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== undefined) process.exitCode = code;
-  },
-  (error: unknown) => {
-    // Boot failures are for a person reading the terminal or the pod log: the message, not a stack.
-    process.stderr.write(`${error instanceof ServiceError ? error.message : String(error instanceof Error ? error.stack : error)}\n`);
-    process.exitCode = 1;
-  },
-);
+await runAsProcess(command);

@@ -1,37 +1,24 @@
 /**
  * The production entry as operators run it: `node dist/main.js`, with its environment, flags and exit codes.
  */
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HandlerMissingError } from '../src/errors.js';
 import { get } from './support/http.js';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
-import { MAIN, spawnLogged, spawnServer } from './support/process.js';
 import { compiledContract } from './support/contract.js';
+import { MAIN, runToEnd, spawnLogged, spawnServer, type FinishedProcess } from './support/process.js';
 import { startTestService } from './support/service.js';
 import { writeSpec } from './support/spec-copy.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Runs the entry (default `dist/main.js`) to completion; resolves with its exit code and output. */
-async function runMain(
-  args: string[],
-  env: Record<string, string>,
-  entry = MAIN,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [entry, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
+function runMain(args: string[], env: Record<string, string>, entry = MAIN): Promise<FinishedProcess> {
+  return runToEnd(process.execPath, [entry, ...args], { env });
 }
 
 const keysDir = keysDirWith({ main: rsaKey() });
@@ -155,10 +142,16 @@ describe('node dist/main.js', () => {
     }
   });
 
-  it('rejects an unknown argument with usage and exit code 2', async () => {
-    const result = await runMain(['--chek'], {});
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('usage: node dist/main.js');
+  it('rejects an unknown argument with one line naming it, the usage, and exit code 2, without starting', async () => {
+    const result = await runMain(['--chek'], { KEYS_DIR: keysDir, PORT: '0', ADMIN_PORT: '0' });
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^unknown option '--chek'\nusage: node dist\/main\.js \[--check\] \[--help\]\n/);
+  });
+
+  it('--help prints the usage on stdout and exits 0, without reading the configuration', async () => {
+    const result = await runMain(['--help'], { PORT: 'abc' });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^usage: node dist\/main\.js \[--check\] \[--help\]\n[^]*--check /);
   });
 });
 

@@ -24,6 +24,8 @@ import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { positiveWholeNumber, refuseArguments } from '../../src/cli/args.js';
+import { defineCommand, EXIT, runAsProcess } from '../../src/cli/command.js';
 import { projectRoot } from '../../src/contract/spec.js';
 import { parseKeyFile } from '../../src/keys/key-file.js';
 import { KeyStore } from '../../src/keys/key-store.js';
@@ -146,16 +148,14 @@ async function timed(action: () => unknown, runs: number): Promise<number> {
 
 const verdict = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 
-async function parent(argv: readonly string[]): Promise<void> {
-  const flag = (name: string, fallback: number): number => {
-    const index = argv.indexOf(`--${name}`);
-    const value = index === -1 ? undefined : Number(argv[index + 1]);
-    return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-  };
-  const files = flag('files', 1000);
-  const idleSeconds = flag('idle', 10);
-  const parses = flag('parses', 3);
+/** What the parent measures: how many key files, seconds of idle CPU, and parses per adversarial input. */
+interface BenchOptions {
+  readonly files: number;
+  readonly idleSeconds: number;
+  readonly parses: number;
+}
 
+async function parent({ files, idleSeconds, parses }: BenchOptions): Promise<void> {
   const baselineText = JSON.stringify(Array.from({ length: MAX_KEY_FILE_BYTES / 8 }, (_, index) => index % 1_000_000)).slice(
     0,
     MAX_KEY_FILE_BYTES,
@@ -268,11 +268,33 @@ function writeDir(dir: string, count: number, pems: readonly string[]): void {
   }
 }
 
-const [, , first, mode = '', dir = '', argument = '0'] = process.argv;
-if (first === '--child') {
-  await child(mode, dir, Number(argument));
-} else if (process.argv.includes('--help')) {
-  console.log(`usage: npm run bench:keys -- [--files N] [--idle S] [--parses N]`);
-} else {
-  await parent(process.argv.slice(2));
-}
+const USAGE = `usage: npm run bench:keys -- [--files N] [--idle S] [--parses N]
+
+  --files N   key files in the directory loaded at startup and hot (default 1000)
+  --idle S    seconds of idle CPU measured per configuration (default 10)
+  --parses N  parses of each adversarial key file; the median is shown (default 3)
+  -h, --help  show this text`;
+
+const command = defineCommand({
+  name: 'bench:keys',
+  usage: USAGE,
+  // --child <mode> <dir> <argument> is how this script runs itself as the measured child process.
+  options: { files: { type: 'string' }, idle: { type: 'string' }, parses: { type: 'string' }, child: { type: 'boolean' } },
+  positionals: true,
+  run: async ({ values, positionals }) => {
+    if (values.child === true) {
+      const [mode = '', dir = '', argument = '0'] = positionals;
+      await child(mode, dir, Number(argument));
+      return EXIT.ok;
+    }
+    refuseArguments(positionals);
+    await parent({
+      files: positiveWholeNumber('files', values.files) ?? 1000,
+      idleSeconds: positiveWholeNumber('idle', values.idle) ?? 10,
+      parses: positiveWholeNumber('parses', values.parses) ?? 3,
+    });
+    return EXIT.ok;
+  },
+});
+
+await runAsProcess(command);

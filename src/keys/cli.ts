@@ -5,14 +5,13 @@
  *
  * Exit codes: 0 success; 1 a key is refused (`check`), the directory cannot be read, `generate` hit an existing
  * kid or file, or `export-public` found no such published key or an existing output file; 2 usage error (the
- * usage is printed).
+ * usage is printed) or an invalid `KEYS_DIR`/`KEYS_DEFAULT_ALG`. Errors are lines starting `keys: `.
  */
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseCommandLine, type CommandLine } from '../cli/args.js';
-import { KEY_ALGORITHMS, loadConfig, type KeyAlgorithm } from '../config.js';
-import { ConfigError, ServiceError, UsageError } from '../errors.js';
+import { positiveWholeNumber, refuseArguments, type CommandLine } from '../cli/args.js';
+import { defineCommand, EXIT, isEntryModule, processIo, runCommand, type CommandIo, type WithHelp } from '../cli/command.js';
+import { KEY_ALGORITHMS, loadConfig, type Config, type KeyAlgorithm } from '../config.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { isKeyAlgorithm, MIN_RSA_BITS } from '../rules/jwks.js';
 import { defaultKeysDir } from './dev-key.js';
 import { EXPORT_FORMATS, exportPublic, type ExportFormat } from './export-public.js';
@@ -20,12 +19,6 @@ import { errorCode, KeyFileError } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';
 import { keyReport } from './key-report.js';
 import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
-
-/** Where the CLI writes; one call per line, without the newline. */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
 
 export const USAGE = `usage: npm run keys -- <command> [options]
 
@@ -59,71 +52,61 @@ const OPTIONS = {
   bits: { type: 'string' },
   format: { type: 'string' },
   out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-type Values = CommandLine<typeof OPTIONS>['values'];
+type Values = CommandLine<WithHelp<typeof OPTIONS>>['values'];
 
 /** Options each command accepts besides `--dir` and `--help`. */
 const COMMAND_OPTIONS = { generate: ['kid', 'alg', 'bits'], list: [], check: [], 'export-public': ['kid', 'format', 'out'] } as const;
 type Command = keyof typeof COMMAND_OPTIONS;
 
-/** Runs one command line (without `node` and the script); resolves with the exit code. */
-export async function main(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
-  try {
-    return await run(argv, env, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`error: ${error.message}`);
-      io.err(USAGE);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(error.message);
-      return 2;
-    }
-    if (error instanceof ServiceError) {
-      io.err(`error: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+/** Runs one command line (without `node` and the script) with `env` as the environment; resolves with the exit code. */
+export async function main(argv: readonly string[], env: Env, io: CommandIo): Promise<number> {
+  const command = defineCommand({
+    name: 'keys',
+    usage: USAGE,
+    options: OPTIONS,
+    positionals: true,
+    run: ({ values, positionals }, commandIo) => run(values, positionals, env, commandIo),
+  });
+  return (await runCommand(command, argv, io)) ?? EXIT.ok;
 }
 
-async function run(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandLine(argv, OPTIONS);
-  if (values.help === true) {
-    io.out(USAGE);
-    return 0;
-  }
+async function run(values: Values, positionals: readonly string[], env: Env, io: CommandIo): Promise<number> {
   const [name, ...extra] = positionals;
   if (name === undefined) throw new UsageError('no command given');
   if (!isCommand(name)) throw new UsageError(`unknown command ${JSON.stringify(name)}`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  refuseArguments(extra);
   const allowed: readonly string[] = COMMAND_OPTIONS[name];
   for (const option of ['kid', 'alg', 'bits', 'format', 'out'] as const) {
     if (values[option] !== undefined && !allowed.includes(option)) throw new UsageError(`${name} does not take --${option}`);
   }
-  // Only the two settings used here are read, so unrelated variables of a CI environment cannot fail the command.
-  const config = loadConfig({ KEYS_DIR: env.KEYS_DIR, KEYS_DEFAULT_ALG: env.KEYS_DEFAULT_ALG });
+  let config: Config;
+  try {
+    // Only the two settings used here are read, so unrelated variables of a CI environment cannot fail the command.
+    config = loadConfig({ KEYS_DIR: env.KEYS_DIR, KEYS_DEFAULT_ALG: env.KEYS_DEFAULT_ALG });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // The invocation is wrong, as with a bad option, but the usage would not help: the message names the setting.
+    io.err(`keys: ${error.message}`);
+    return EXIT.usage;
+  }
   const dir = values.dir ?? config.keysDir ?? defaultKeysDir();
   if (name === 'generate') return generate(dir, values, io);
   if (name === 'export-public') return exportCommand(dir, values, config.keysDefaultAlg, io);
   const set = await scanKeysDir(dir, config.keysDefaultAlg);
   const report = keyReport(dir, set.reports);
   report.lines.forEach((line) => io.out(line));
-  return name === 'check' && !report.ok ? 1 : 0;
+  return name === 'check' && !report.ok ? EXIT.failed : EXIT.ok;
 }
 
 function isCommand(name: string): name is Command {
   return Object.hasOwn(COMMAND_OPTIONS, name);
 }
 
-async function generate(dir: string, values: Values, io: CliIo): Promise<number> {
+async function generate(dir: string, values: Values, io: CommandIo): Promise<number> {
   const alg = parseAlg(values.alg);
-  if (values.bits !== undefined && !/^\d+$/.test(values.bits))
-    throw new UsageError(`--bits ${JSON.stringify(values.bits)} is not a number`);
-  const bits = values.bits === undefined ? MIN_RSA_BITS : Number(values.bits);
+  const bits = positiveWholeNumber('bits', values.bits) ?? MIN_RSA_BITS;
   const kid = values.kid ?? newKid('key');
   const problem = newKeyProblem(kid, bits);
   if (problem !== undefined) throw new UsageError(problem);
@@ -131,10 +114,10 @@ async function generate(dir: string, values: Values, io: CliIo): Promise<number>
   io.out(key.kid);
   io.err(`wrote ${key.file} (RSA ${key.bits} bits, ${key.format === 'pem' ? 'PKCS#8 PEM' : `private JWK, alg ${alg ?? ''}`}, mode 0600)`);
   io.err("publish it for at least CACHE_MAX_AGE plus the clients' cache time before signing with it");
-  return 0;
+  return EXIT.ok;
 }
 
-async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorithm, io: CliIo): Promise<number> {
+async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorithm, io: CommandIo): Promise<number> {
   const format = parseFormat(values.format);
   const exported = exportPublic(await scanKeysDir(dir, defaultAlg), values.kid, format);
   const described = exported.keys.map((key) => `${key.kid} (${key.alg})`).join(', ');
@@ -159,7 +142,7 @@ async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorit
     );
   }
   if (format === 'pem' && key !== undefined) io.err(`name it ${key.kid}.pem in KEYS_DIR: a PEM's kid is its file name`);
-  return 0;
+  return EXIT.ok;
 }
 
 function parseFormat(format: string | undefined): ExportFormat {
@@ -173,10 +156,4 @@ function parseAlg(alg: string | undefined): KeyAlgorithm | undefined {
   throw new UsageError(`unsupported alg ${JSON.stringify(alg)} (allowed: ${KEY_ALGORITHMS.join(', ')})`);
 }
 
-const entry = process.argv[1];
-if (entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url)) {
-  process.exitCode = await main(process.argv.slice(2), process.env, {
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
-  });
-}
+if (isEntryModule(import.meta.url)) process.exitCode = await main(process.argv.slice(2), process.env, processIo);

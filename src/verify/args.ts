@@ -1,5 +1,5 @@
 /** The command line of `npm run verify`. */
-import { parseCommandLine } from '../cli/args.js';
+import { parseCommandLine, positiveWholeNumber, type CommandLine } from '../cli/args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_ORIGIN, DEFAULT_TIMEOUT_MS } from './verify.js';
 
@@ -10,47 +10,41 @@ export const USAGE = `usage: npm run verify -- <base-url> [--json] [--timeout-ms
   --json             print the report as JSON on stdout
   --timeout-ms <ms>  time limit per request (default ${DEFAULT_TIMEOUT_MS})
   --origin <origin>  Origin sent by the CORS checks (default ${DEFAULT_ORIGIN})
+  -h, --help         show this text
 
 exit code: 0 nothing failed (warnings allowed), 1 something failed or the host did not answer, 2 usage error`;
 
 /** A parsed command line. */
 export interface VerifyArgs {
-  readonly help: boolean;
   readonly baseUrl: string;
   readonly json: boolean;
   readonly timeoutMs: number;
   readonly origin: string;
 }
 
-/** The options of `npm run verify`. */
-const OPTIONS = {
+/** The options of `npm run verify` (`--help` comes with `runCommand`). */
+export const VERIFY_OPTIONS = {
   json: { type: 'boolean', default: false },
-  help: { type: 'boolean', short: 'h', default: false },
   'timeout-ms': { type: 'string' },
   origin: { type: 'string' },
 } as const;
 
-/** Parses `argv` (without node and script). Throws a {@link UsageError} naming what is wrong. */
-export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
-  const { values, positionals } = parseCommandLine(argv, OPTIONS);
-  const help = values.help === true;
-  if (!help && positionals.length !== 1) {
+/** Reads a parsed command line. Throws a {@link UsageError} naming what is wrong. */
+export function verifyArgs({ values, positionals }: Pick<CommandLine<typeof VERIFY_OPTIONS>, 'values' | 'positionals'>): VerifyArgs {
+  if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'the base URL is missing' : `expected one base URL, got ${positionals.length}`);
   }
   return {
-    help,
     baseUrl: positionals[0] ?? '',
-    json: values.json === true,
-    timeoutMs: timeout(values['timeout-ms']),
+    json: values.json,
+    timeoutMs: positiveWholeNumber('timeout-ms', values['timeout-ms']) ?? DEFAULT_TIMEOUT_MS,
     origin: origin(values.origin),
   };
 }
 
-function timeout(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS;
-  const ms = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(ms) || ms < 1) throw new UsageError(`--timeout-ms: "${value}" is not a positive whole number of milliseconds`);
-  return ms;
+/** Parses `argv` (without node and script). Throws a {@link UsageError} naming what is wrong. */
+export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
+  return verifyArgs(parseCommandLine(argv, VERIFY_OPTIONS));
 }
 
 function origin(value: string | undefined): string {

@@ -1,9 +1,33 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 /** The production entry, as operators and the container run it. */
 export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+/** What a process that ran to its end printed, and its exit code. */
+export interface FinishedProcess {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `command args…` to its end in `cwd`, with exactly `env` plus PATH (the test's environment when `env` is
+ * not given), and resolves with its exit code and output, whatever the code.
+ */
+export function runToEnd(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Readonly<Record<string, string>> } = {},
+): Promise<FinishedProcess> {
+  const env = options.env === undefined ? process.env : { PATH: process.env.PATH ?? '', ...options.env };
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd: options.cwd, env }, (error, stdout, stderr) => {
+      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+    });
+  });
+}
 
 /** A spawned process of the service, with its parsed log lines. */
 export interface NodeProcess {

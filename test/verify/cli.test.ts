@@ -9,14 +9,13 @@ import { startFixture, startServer, type RunningServer } from './fixture.js';
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await runCli(argv, { stdout: (text) => stdout.push(text), stderr: (text) => stderr.push(text) });
+  const code = await runCli(argv, { out: (text) => stdout.push(text), err: (text) => stderr.push(text) });
   return { code, stdout: stdout.join('\n'), stderr };
 }
 
 describe('parseVerifyArgs', () => {
   it('reads the base URL and the options', () => {
     expect(parseVerifyArgs(['https://auth.example.com', '--json', '--timeout-ms', '2500', '--origin', 'https://app.example.com'])).toEqual({
-      help: false,
       baseUrl: 'https://auth.example.com',
       json: true,
       timeoutMs: 2500,
@@ -82,18 +81,27 @@ describe('runCli', () => {
     ]);
   });
 
-  it('exits 2 with the usage for a bad command line', async () => {
-    const { code, stdout, stderr } = await run(['not a url']);
+  it.each([
+    [['not a url'], 'verify: "not a url" is not an http(s) URL such as https://auth.example.com'],
+    [['not a url', 'another'], 'verify: expected one base URL, got 2'],
+    [['https://auth.example.com', '--jsn'], "verify: unknown option '--jsn'"],
+    [['https://auth.example.com', '--timeout-ms', 'soon'], 'verify: --timeout-ms: "soon" is not a positive whole number'],
+  ])('exits 2 for %j with the reason on one line, then the usage', async (argv, reason) => {
+    const { code, stdout, stderr } = await run(argv);
     expect(code).toBe(EXIT.usage);
     expect(stdout).toBe('');
-    expect(stderr.join('\n')).toContain('usage: npm run verify -- <base-url>');
+    expect(stderr).toEqual([reason, expect.stringMatching(/^usage: npm run verify -- <base-url>/)]);
   });
 
-  it('prints the usage and exits 0 for --help', async () => {
-    const { code, stdout } = await run(['--help']);
-    expect(code).toBe(EXIT.ok);
-    expect(stdout).toContain('--timeout-ms');
-  });
+  it.each([[['--help']], [['-h']], [['https://auth.example.com', '--jsn', '--help']]])(
+    'prints the usage on stdout and exits 0 for %j',
+    async (argv) => {
+      const { code, stdout, stderr } = await run(argv);
+      expect(code).toBe(EXIT.ok);
+      expect(stdout).toMatch(/^usage: npm run verify -- <base-url>.*\n[^]*--timeout-ms/);
+      expect(stderr).toEqual([]);
+    },
+  );
 
   it('exits 1 with one line, and JSON with --json, when the host is unreachable', async () => {
     const closed = await startServer(() => undefined);
