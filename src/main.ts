@@ -14,7 +14,7 @@ const USAGE = `usage: node dist/main.js [--check] [--help]
 
   (no flag)   serve /.well-known/jwks.json and /.well-known/oauth-authorization-server
   --check     validate configuration, openapi.json and keys, print the resolved metadata
-              and a key summary, and exit 0 or 1 without listening
+              and a key summary, and exit 0 or 1 without listening (npm run check builds first)
   -h, --help  show this text
 
 Settings come from the environment; see README.md.`;
