@@ -4,8 +4,10 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-2
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Config } from '../config.js';
 import type { Contract } from '../contract/contract.js';
+import { pointerSegments } from '../contract/schema-problems.js';
 import { ConfigError } from '../errors.js';
 import { describeFinding, type Finding } from '../rules/finding.js';
 import { ISSUER_RULES } from '../rules/issuer.js';
@@ -22,6 +24,13 @@ export type { OAuthMetadata } from './types.js';
 export const METADATA_SCHEMA = 'OAuthMetadata';
 
 const ISSUER_RULE_IDS: ReadonlySet<string> = new Set(Object.values(ISSUER_RULES).map((rule) => rule.id));
+
+/** The members whose default is derived from the issuer: those that differ between two issuers. */
+const ISSUER_DERIVED: ReadonlySet<string> = (() => {
+  const a: Readonly<Record<string, unknown>> = defaultMetadata('https://a.example');
+  const b: Readonly<Record<string, unknown>> = defaultMetadata('https://b.example');
+  return new Set(Object.keys(a).filter((member) => !isDeepStrictEqual(a[member], b[member])));
+})();
 
 /**
  * The issuer (RFC 8414 §2): `ISSUER`, or the development default `http://localhost:<port>` for the public
@@ -40,9 +49,11 @@ export function issuerOf(config: Config, port: number): string {
  * §3.1), endpoints as absolute https URLs (http on loopback), required arrays non-empty, and no `issuer` in the
  * file other than `issuer` itself (ISSUER is its only source).
  *
- * Throws a {@link ConfigError} listing every problem, each prefixed by the setting that fixes it (`ISSUER: …`,
- * `METADATA_FILE: registration_endpoint: …`). `port` is the public listener's: the one it bound (the service
- * resolves once, after binding, so `PORT=0` yields a self-consistent document), or `PORT` for `--check`.
+ * Throws a {@link ConfigError} listing every problem, each attributed to where the offending value came from (see
+ * {@link problemLine}): `METADATA_FILE: registration_endpoint: …` for a member the file set, `ISSUER: …` for the
+ * issuer and the members derived from it, `built-in default: scopes_supported: …` for a default of this code that
+ * no longer passes. `port` is the public listener's: the one it bound (the service resolves once, after binding,
+ * so `PORT=0` yields a self-consistent document), or `PORT` for `--check`.
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
  */
@@ -60,26 +71,58 @@ export function resolveMetadata(config: Config, contract: Contract, port: number
       problems.push(`METADATA_FILE: ${describeFinding(found)} (ISSUER is the only source of the issuer; remove it from the file)`);
     }
   }
+  const defaults = defaultMetadata(issuer);
   const schema = contract.componentSchema(METADATA_SCHEMA);
-  const document = canonicalMembers({ ...defaultMetadata(issuer), ...overrides, issuer }, schemaPropertyNames(schema));
-  // The schema answers for every member, whoever supplied it: the file is where a missing or refused member is fixed.
-  for (const found of schemaFindings(contract.componentIssues(METADATA_SCHEMA, document))) {
-    problems.push(`METADATA_FILE: ${describeFinding(found)}`);
-  }
+  const document = canonicalMembers({ ...defaults, ...overrides, issuer }, schemaPropertyNames(schema));
   const findings = metadataFindings(document, { schema, issuer, issuerFrom: 'ISSUER' });
-  const issuerInvalid = findings.some((found) => ISSUER_RULE_IDS.has(found.rule));
-  for (const found of findings) {
-    const problem = attribute(found, overrides, issuerInvalid);
-    if (problem !== undefined) problems.push(problem);
-  }
+  const origins: Origins = {
+    file: overrides,
+    defaults,
+    // A derived member inherits every flaw of the issuer, which ISSUER's own problems name already.
+    issuerInvalid: findings.some((found) => ISSUER_RULE_IDS.has(found.rule)),
+    hasFile: config.metadataFile !== undefined,
+  };
+  // The schema answers for every member, whoever supplied it; the problem names the supplier.
+  const issues = contract.componentIssues(METADATA_SCHEMA, document);
+  const attributed = [
+    ...schemaFindings(issues).map((found, index) => problemLine(found, pointerSegments(issues[index]?.pointer ?? '')[0], origins)),
+    ...findings.map((found) => problemLine(found, found.member, origins)),
+  ];
+  problems.push(...attributed.filter((line) => line !== undefined));
   if (problems.length > 0) throw new ConfigError(problems);
   return document as OAuthMetadata;
 }
 
-/** The problem line for an RFC finding, naming the setting that fixes it; `undefined` when already reported. */
-function attribute(found: Finding, overrides: Readonly<Record<string, unknown>>, issuerInvalid: boolean): string | undefined {
+/** Where the members of the document came from. */
+interface Origins {
+  /** The members `METADATA_FILE` set (none when it is unset or unreadable). */
+  readonly file: Readonly<Record<string, unknown>>;
+  /** The built-in defaults for the issuer. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Whether the issuer itself breaks an issuer rule. */
+  readonly issuerInvalid: boolean;
+  /** Whether `METADATA_FILE` is set. */
+  readonly hasFile: boolean;
+}
+
+/**
+ * The problem line for `found`, a finding about top-level `member` of the document, naming where the offending
+ * value came from and so what fixes it; `undefined` when ISSUER's own problems already cover it:
+ * - the issuer, and a member whose default is derived from it (`jwks_uri`): `ISSUER: …`;
+ * - a member the file set: `METADATA_FILE: <member>: …`;
+ * - a built-in default (a bug, or `openapi.json` now asking for something else): `built-in default: <member>: …;
+ *   set <member> in METADATA_FILE …`;
+ * - a member no one set (one `openapi.json` requires but that has no default): says to set it in METADATA_FILE.
+ */
+function problemLine(found: Finding, member: string | undefined, origins: Origins): string | undefined {
   if (ISSUER_RULE_IDS.has(found.rule)) return `ISSUER: ${found.message}`;
-  if (found.member !== undefined && found.member in overrides) return `METADATA_FILE: ${describeFinding(found)}`;
-  // A default member inherits every flaw of the issuer it is derived from, which ISSUER's own problems name already.
-  return issuerInvalid ? undefined : `ISSUER: ${describeFinding(found)}`;
+  const described = describeFinding(found);
+  if (member === undefined) return `metadata: ${described} (the built-in defaults${origins.hasFile ? ' with METADATA_FILE' : ''})`;
+  if (member === 'issuer') return `ISSUER: ${described}`;
+  if (Object.hasOwn(origins.file, member)) return `METADATA_FILE: ${described}`;
+  if (!Object.hasOwn(origins.defaults, member)) return `${described}; there is no built-in default: set ${member} in METADATA_FILE`;
+  if (ISSUER_DERIVED.has(member)) {
+    return origins.issuerInvalid ? undefined : `ISSUER: ${described} (derived from ISSUER; set ${member} in METADATA_FILE to replace it)`;
+  }
+  return `built-in default: ${described}; set ${member} in METADATA_FILE to replace the default (src/metadata/defaults.ts)`;
 }

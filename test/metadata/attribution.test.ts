@@ -1,0 +1,93 @@
+/**
+ * Every metadata problem names where the offending value came from, and so what fixes it: METADATA_FILE only for
+ * the members the file set, ISSUER for the issuer and the members derived from it, and the built-in defaults of
+ * src/metadata/defaults.ts for the rest (which a contract change can leave behind).
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Contract } from '../../src/contract/contract.js';
+import { defaultSpecPath } from '../../src/contract/spec.js';
+import { DEFAULT_SCOPES } from '../../src/metadata/defaults.js';
+import { resolveMetadata } from '../../src/metadata/metadata.js';
+import { configFor, problemsOf, tempDir } from './helpers.js';
+
+const ISSUER = 'https://auth.example.com';
+const temp = tempDir();
+let stricter: Contract;
+
+interface Schema {
+  required: string[];
+  properties: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * openapi.json as a later contract might have it: more scopes than the defaults list, a required member with no
+ * default, a pattern the endpoints derived from this ISSUER miss, and a short issuer.
+ */
+beforeAll(async () => {
+  const document = JSON.parse(readFileSync(defaultSpecPath(), 'utf8')) as { components: { schemas: { OAuthMetadata: Schema } } };
+  const schema = document.components.schemas.OAuthMetadata;
+  schema.properties.scopes_supported = { ...schema.properties.scopes_supported, minItems: DEFAULT_SCOPES.length + 1 };
+  schema.properties.registration_endpoint = { type: 'string' };
+  schema.required.push('registration_endpoint');
+  schema.properties.jwks_uri = { ...schema.properties.jwks_uri, pattern: '^https://keys\\.' };
+  schema.properties.issuer = { ...schema.properties.issuer, maxLength: 24 };
+  stricter = await Contract.load(temp.write('openapi.json', JSON.stringify(document)));
+});
+afterAll(() => temp.cleanup());
+
+const FIVE_SCOPES = ['openid', 'profile', 'email', 'offline_access', 'read'];
+
+describe('resolveMetadata attributes each problem to its source', () => {
+  it('without METADATA_FILE, names no METADATA_FILE problem: built-in default, missing member, ISSUER', () => {
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER), stricter))).toEqual([
+      'registration_endpoint: is required by openapi.json; there is no built-in default: set registration_endpoint in METADATA_FILE',
+      'ISSUER: jwks_uri: must match pattern "^https://keys\\." (derived from ISSUER; set jwks_uri in METADATA_FILE to replace it)',
+      `built-in default: scopes_supported: must NOT have fewer than ${DEFAULT_SCOPES.length + 1} items; set scopes_supported in METADATA_FILE to replace the default (src/metadata/defaults.ts)`,
+    ]);
+  });
+
+  it('a file that sets the members fixes every problem but those of the issuer itself', () => {
+    const file = temp.write('fixes.json', {
+      jwks_uri: 'https://keys.example.com/jwks.json',
+      registration_endpoint: `${ISSUER}/register`,
+      scopes_supported: FIVE_SCOPES,
+    });
+    expect(resolveMetadata(configFor(ISSUER, file), stricter)).toMatchObject({ scopes_supported: FIVE_SCOPES });
+    expect(problemsOf(() => resolveMetadata(configFor('https://login.auth.example.com', file), stricter))).toEqual([
+      'ISSUER: issuer: must NOT have more than 24 characters',
+    ]);
+  });
+
+  it('names METADATA_FILE for exactly the members the file set', () => {
+    const file = temp.write('partial.json', { registration_endpoint: `${ISSUER}/register`, scopes_supported: ['openid'] });
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, file), stricter))).toEqual([
+      expect.stringMatching(/^ISSUER: jwks_uri: /),
+      `METADATA_FILE: scopes_supported: must NOT have fewer than ${DEFAULT_SCOPES.length + 1} items`,
+    ]);
+  });
+
+  it('does not repeat an invalid ISSUER for the members derived from it', () => {
+    const file = temp.write('others.json', { registration_endpoint: 'https://auth.example.com/register', scopes_supported: FIVE_SCOPES });
+    expect(problemsOf(() => resolveMetadata(configFor('http://auth.example.com', file), stricter))).toEqual([
+      expect.stringMatching(/^ISSUER: "http:\/\/auth\.example\.com" must use https/),
+    ]);
+  });
+
+  it('names the built-in defaults (and the file, when set) for a problem of the document as a whole', async () => {
+    const document = JSON.parse(readFileSync(defaultSpecPath(), 'utf8')) as { components: { schemas: { OAuthMetadata: Schema } } };
+    Object.assign(document.components.schemas.OAuthMetadata, { maxProperties: 5 });
+    const small = await Contract.load(temp.write('small.json', JSON.stringify(document)));
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER), small))).toEqual([
+      'metadata: must NOT have more than 5 properties (the built-in defaults)',
+    ]);
+    const file = temp.write('one.json', { scopes_supported: ['openid'] });
+    expect(problemsOf(() => resolveMetadata(configFor(ISSUER, file), small))).toEqual([
+      'metadata: must NOT have more than 5 properties (the built-in defaults with METADATA_FILE)',
+    ]);
+  });
+
+  it('with the contract of this repository, the built-in defaults pass (the defaults and openapi.json agree)', async () => {
+    expect(resolveMetadata(configFor(ISSUER), await Contract.load()).scopes_supported).toEqual(DEFAULT_SCOPES);
+  });
+});
