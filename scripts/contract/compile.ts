@@ -57,6 +57,14 @@ function identifier(wanted: string, taken: Set<string>): string {
 }
 
 /**
+ * What `require()` returned, from a default import of a CommonJS module. Ajv's helpers are `exports.default = fn`
+ * with `__esModule`: Node's ESM loader and esbuild in Node mode import `module.exports` (so `.default` is the
+ * helper), while Vite's interop in the tests imports `exports.default` itself (so `.default` would be undefined and
+ * a `maxLength` validator would throw "func2 is not a function"). Wrapping a bare function makes both `require()`.
+ */
+const CJS_INTEROP = `const cjs = (m) => (typeof m === 'function' ? { default: m } : m);`;
+
+/**
  * Ajv's standalone code loads its runtime helpers and formats with `require()`; the compiled contract is an ES
  * module that esbuild bundles, so each becomes an `import` (a module path with `.js`, as Node's ESM resolution
  * wants for a package subpath).
@@ -70,10 +78,10 @@ function requiresToImports(code: string): string {
       name = `runtime${modules.size}`;
       modules.set(file, name);
     }
-    return name;
+    return `cjs(${name})`;
   });
   const imports = [...modules].map(([file, name]) => `import ${name} from ${JSON.stringify(file)};`).join('\n');
-  return `${imports}\n${body.replace(/^"use strict";/, '')}`;
+  return `${imports}\n${CJS_INTEROP}\n${body.replace(/^"use strict";/, '')}`;
 }
 
 /** Compiles `specFile` (default: the project's `openapi.json`). Throws a {@link SpecError} naming each problem. */
