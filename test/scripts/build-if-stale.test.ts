@@ -75,7 +75,7 @@ describe('npm run check', () => {
       const env = { ISSUER: 'https://auth.example.com', KEYS_DIR: keysDirWith({ main: rsaKey() }) };
       const first = await npmRunCheck(project, env);
       expect(first.code).toBe(0);
-      expect(first.stderr).toMatch(/^check: dist\/main\.js is missing: building dist\/ first\nbuilt /);
+      expect(first.stderr).toMatch(/^check: dist\/main\.js is missing: building dist\/ first\ngenerated\/ is up to date\nbuilt /);
       expect(first.stdout).toMatch(/^contract: .*openapi\.json \(\d+ operations\)\nmetadata:\n/);
       expect(first.stdout).toMatch(/main\.pem\s+main\s+RS256\s+2048\s+published/);
 
