@@ -216,13 +216,17 @@ describe('example outputs in README.md and docs/', () => {
     expect(blocks.map((block) => block.id).sort()).toEqual(Object.keys(EXAMPLES).sort());
   });
 
-  it.each(blocks.map((block) => [`${block.file}: ${block.id}`, block] as const))('%s is what the program prints', async (_, block) => {
-    const example = EXAMPLES[block.id];
-    if (example === undefined) throw new Error(`no command for the example "${block.id}"`);
-    const output = await example.produce();
-    if (example.comparison === 'whole') expect(withoutDigests(block.text)).toBe(withoutDigests(output));
-    else expect(missingLines(block.text, output)).toEqual([]);
-  });
+  it.each(blocks.map((block) => [`${block.file}: ${block.id}`, block] as const))(
+    '%s is what the program prints',
+    async (_, block) => {
+      const example = EXAMPLES[block.id];
+      if (example === undefined) throw new Error(`no command for the example "${block.id}"`);
+      const output = await example.produce();
+      if (example.comparison === 'whole') expect(withoutDigests(block.text)).toBe(withoutDigests(output));
+      else expect(missingLines(block.text, output)).toEqual([]);
+    },
+    EXAMPLE_TIMEOUT,
+  );
 });
 
 describe('README.md', () => {
