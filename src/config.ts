@@ -42,7 +42,7 @@ export interface Config {
   readonly metadataFile: string | undefined;
   /**
    * `CACHE_MAX_AGE`: seconds clients and CDNs may cache both documents. Default 300: key rotation publishes the
-   * next key well ahead of use (see README), so five minutes of staleness costs nothing while it removes almost
+   * next key well ahead of use (docs/keys.md, rotation runbook), so five minutes of staleness costs nothing while it removes almost
    * all load; ETags make revalidation after expiry cheap.
    */
   readonly cacheMaxAge: number;
@@ -58,10 +58,10 @@ export interface Config {
   readonly adminHost: string;
   /**
    * `MAX_CONNECTIONS`: open connections the public listener accepts; beyond it a new connection is closed at once
-   * and counted. Default 5000, sized for the pod's 320Mi memory limit: measured on Node 20, a connection costs about
-   * 9 KiB idle and up to about 24 KiB while it holds an incomplete 16 KiB request head, so 5000 of the worst kind
-   * (about 120 MB) plus the ~100 MiB the service uses after sustained load stays well inside the limit. Raise it
-   * together with the memory limit.
+   * and counted. Default 5000, sized for the pod's 400Mi memory limit (deploy/kubernetes/deployment.yaml): a
+   * connection costs about 9 KiB idle and up to about 24 KiB while it holds an incomplete 16 KiB request head, so
+   * 5000 of the worst kind (about 120 MB) plus the ~120 MiB the service holds at its peak under sustained load stays
+   * well inside the limit. Raise it together with the memory limit.
    */
   readonly maxConnections: number;
   /** `LOG_LEVEL`: pino level. Default `info`, which logs one line per request. */

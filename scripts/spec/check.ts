@@ -46,7 +46,7 @@ async function breakingReport(root: string, ref: string | undefined): Promise<Se
   } else {
     lines.push(`${title}: ${unacknowledged.length} breaking change(s)${noted}:`, ...unacknowledged.map(describe));
     lines.push(
-      `If a break is intended, acknowledge it: add its entry below to "acknowledged:" in ${ACKNOWLEDGEMENTS_FILE} and write the reason (README, "Changing the API").`,
+      `If a break is intended, acknowledge it: add its entry below to "acknowledged:" in ${ACKNOWLEDGEMENTS_FILE} and write the reason (docs/verify-and-ci.md).`,
       ...acknowledgementTemplate(id, unacknowledged)
         .trimEnd()
         .split('\n')

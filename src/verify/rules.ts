@@ -17,7 +17,7 @@ export const HTTP_RULES = {
   bodySize: {
     id: 'http.body-size',
     summary: `the body is at most ${MAX_BODY_BYTES / 1024 / 1024} MiB, all verify reads of an answer`,
-    reference: 'README.md, "Verifying a deployment"',
+    reference: 'docs/verify-and-ci.md',
   },
   json: { id: 'contract.json', summary: 'the body is JSON', reference: 'https://www.rfc-editor.org/rfc/rfc8259' },
   notFound: { id: 'contract.error-404', summary: 'an unknown path answers 404', reference: rfc(9110, '15.5.5') },
