@@ -102,7 +102,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Collects problems while reading settings, so that all of them are reported at once. */
 class SettingsReader {
   readonly problems: string[] = [];
+  /** The settings whose value was refused, so their fallback stands in for them. */
+  readonly refused = new Set<SettingName>();
   constructor(private readonly env: Env) {}
+
+  refuse(name: SettingName, problem: string): void {
+    this.refused.add(name);
+    this.problems.push(`${name}: ${problem}`);
+  }
 
   raw(name: SettingName): string | undefined {
     const value = this.env[name];
@@ -114,7 +121,7 @@ class SettingsReader {
     if (value === undefined) return fallback;
     const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
     if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      this.problems.push(`${name}: "${value}" is not a whole number from ${min} to ${max}`);
+      this.refuse(name, `"${value}" is not a whole number from ${min} to ${max}`);
       return fallback;
     }
     return parsed;
@@ -125,7 +132,7 @@ class SettingsReader {
     if (value === undefined) return fallback;
     const match = allowed.find((candidate) => candidate === value);
     if (match === undefined) {
-      this.problems.push(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
+      this.refuse(name, `"${value}" is not one of ${allowed.join(', ')}`);
       return fallback;
     }
     return match;
@@ -149,14 +156,12 @@ class SettingsReader {
         origin = undefined;
       }
       if (origin === undefined) {
-        this.problems.push(`${name}: "${item}" is not an origin such as https://app.example.com (scheme, host, port only)`);
+        this.refuse(name, `"${item}" is not an origin such as https://app.example.com (scheme, host, port only)`);
       } else if (!origins.includes(origin)) {
         origins.push(origin);
       }
     }
-    if (origins.length === 0 && this.problems.every((problem) => !problem.startsWith(`${name}:`))) {
-      this.problems.push(`${name}: lists no origin; use * or a comma-separated list`);
-    }
+    if (origins.length === 0 && !this.refused.has(name)) this.refuse(name, 'lists no origin; use * or a comma-separated list');
     return Object.freeze(origins);
   }
 
@@ -171,17 +176,28 @@ class SettingsReader {
 }
 
 /**
- * Reads the configuration from `env`. Throws a {@link ConfigError} listing every problem when any setting is
- * invalid or unknown. The result is frozen.
+ * The environment as read: the configuration (a refused value replaced by its default, so that every other
+ * setting can still be judged), every problem found, and which settings were refused.
  */
-export function loadConfig(env: Env = process.env): Config {
+export interface ConfigReading {
+  readonly config: Config;
+  /** One line per problem, each starting with the setting it names (`PORT: "abc" is not …`). */
+  readonly problems: readonly string[];
+  /** Settings whose value was refused: `config` holds their default, which says nothing about the deployment. */
+  readonly refused: ReadonlySet<SettingName>;
+}
+
+/**
+ * Reads the configuration from `env` without throwing: every problem is in the result. The boot and `--check`
+ * go on from here to judge what depends on the settings (`KEYS_DIR`, `METADATA_FILE`, the issuer), so that one
+ * {@link ConfigError} lists everything wrong at once.
+ */
+export function readConfig(env: Env = process.env): ConfigReading {
   const read = new SettingsReader(env);
   const port = read.integer('PORT', 3000, 0, 65535);
   const host = read.raw('HOST') ?? '0.0.0.0';
   const adminPort = read.integer('ADMIN_PORT', 9090, 0, 65535);
-  if (adminPort !== 0 && adminPort === port) {
-    read.problems.push(`ADMIN_PORT: ${adminPort} is also PORT; the admin listener needs its own port`);
-  }
+  if (adminPort !== 0 && adminPort === port) read.refuse('ADMIN_PORT', `${adminPort} is also PORT; the admin listener needs its own port`);
   const config: Config = {
     port,
     host,
@@ -199,6 +215,16 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000),
   };
   read.unknownInFamilies();
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return Object.freeze(config);
+  return { config: Object.freeze(config), problems: read.problems, refused: read.refused };
+}
+
+/**
+ * Reads the configuration from `env`. Throws a {@link ConfigError} listing every problem of the environment
+ * when any setting is invalid or unknown (for what depends on the settings too, see {@link readConfig}). The
+ * result is frozen.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const reading = readConfig(env);
+  if (reading.problems.length > 0) throw new ConfigError(reading.problems);
+  return reading.config;
 }

@@ -6,7 +6,9 @@
  */
 import { runCheck } from './check.js';
 import { defineCommand, runAsProcess, type CommandIo } from './cli/command.js';
-import { loadConfig } from './config.js';
+import { readConfig } from './config.js';
+import { reviewConfig } from './config-review.js';
+import { ConfigError } from './errors.js';
 import { createLogger, flushDestination, stdoutDestination } from './observability/logger.js';
 import { startService } from './service.js';
 
@@ -26,12 +28,16 @@ const command = defineCommand({
 });
 
 function check(io: CommandIo): Promise<number> {
-  return runCheck(loadConfig(), io.out);
+  return runCheck(readConfig(), io.out);
 }
 
 /** Starts the service; resolves once it listens, leaving the exit code to the signal handlers. */
 async function serve(): Promise<undefined> {
-  const config = loadConfig();
+  const reading = readConfig();
+  // An invalid environment stops the boot before anything is written or bound, listing with its problems those of
+  // everything that depends on it; with a valid one, the service gathers its own (see openKeys).
+  if (reading.problems.length > 0) throw new ConfigError((await reviewConfig(reading)).problems);
+  const { config } = reading;
   // Stdout written in batches (see stdoutDestination); whatever is still buffered is written on any exit, including
   // process.exit() after shutdown and a crash.
   const destination = stdoutDestination();

@@ -7,6 +7,7 @@
  * bound port, the documents built and the application attached; the admin port is bound last.
  */
 import type { Config } from './config.js';
+import { keysDirProblem } from './config-review.js';
 import { Contract } from './contract/contract.js';
 import { constantSource } from './documents/document-source.js';
 import { bindHandlers, type Handlers, type PublishedDocuments } from './documents/registry.js';
@@ -19,7 +20,7 @@ import { observeTransport } from './http/observe.js';
 import { answerWith, createLimitedServer, drain, type ServerLimits } from './http/server.js';
 import { defaultKeysDir, ensureDevKeysDir } from './keys/dev-key.js';
 import { KeyStore } from './keys/key-store.js';
-import { resolveMetadata, type OAuthMetadata } from './metadata/metadata.js';
+import { checkMetadata, resolveMetadata, type OAuthMetadata } from './metadata/metadata.js';
 import { silentLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 
@@ -59,22 +60,15 @@ export interface RunningService extends PreparedService {
 
 /**
  * Opens the keys of `keysDir` with `open`. When the directory is refused the boot stops, so the metadata is
- * resolved too (with `PORT`, as `--check` does) and every configuration problem of both is thrown in one
- * {@link ConfigError}. The server opens a key store, `--check` scans once: both judge the same way.
+ * judged too (for `PORT`) and every configuration problem of both is thrown in one {@link ConfigError}, as
+ * `--check` lists them (`src/config-review.ts`).
  */
 export async function openKeys<K>(config: Config, contract: Contract, keysDir: string, open: (dir: string) => Promise<K>): Promise<K> {
   try {
     return await open(keysDir);
   } catch (error) {
     if (!(error instanceof KeysDirError)) throw error;
-    const problems = [`KEYS_DIR: ${error.message}`];
-    try {
-      resolveMetadata(config, contract);
-    } catch (metadataError) {
-      if (!(metadataError instanceof ConfigError)) throw metadataError;
-      problems.push(...metadataError.problems);
-    }
-    throw new ConfigError(problems);
+    throw new ConfigError([keysDirProblem(config, error), ...checkMetadata(config, contract, config.port).problems]);
   }
 }
 
@@ -85,22 +79,21 @@ export async function openKeys<K>(config: Config, contract: Contract, keysDir: s
 export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
   const logger = options.logger ?? silentLogger();
   const contract = options.contract ?? Contract.load();
-  // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
-  // not be hidden by a fresh key that no signer uses.
-  let keysDir = config.keysDir;
-  if (keysDir === undefined) {
-    const dev = await ensureDevKeysDir(options.devKeysDir ?? defaultKeysDir());
-    keysDir = dev.dir;
-    if (dev.generated !== undefined) {
-      logger.warn(
-        { dir: dev.dir, kid: dev.generated.kid, file: dev.generated.file },
-        'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)',
-      );
+  const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
+  const keys = await openKeys(config, contract, keysDir, async (dir) => {
+    // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
+    // not be hidden by a fresh key that no signer uses.
+    if (config.keysDir === undefined) {
+      const dev = await ensureDevKeysDir(dir);
+      if (dev.generated !== undefined) {
+        logger.warn(
+          { dir, kid: dev.generated.kid, file: dev.generated.file },
+          'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)',
+        );
+      }
     }
-  }
-  const keys = await openKeys(config, contract, keysDir, (dir) =>
-    KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger }),
-  );
+    return KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger });
+  });
   return { contract, keys, keysDir, close: () => keys.close() };
 }
 

@@ -2,7 +2,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../src/check.js';
-import { loadConfig } from '../src/config.js';
+import { readConfig } from '../src/config.js';
 import { pkcs8, rsaKey, TempDirs } from './keys/helpers.js';
 
 const temp = new TempDirs();
@@ -10,7 +10,7 @@ afterAll(() => temp.cleanup());
 
 async function check(env: Record<string, string>, devKeysDir?: string): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
-  const code = await runCheck(loadConfig({ ISSUER: 'https://auth.example.com', ...env }), (line) => lines.push(line), { devKeysDir });
+  const code = await runCheck(readConfig({ ISSUER: 'https://auth.example.com', ...env }), (line) => lines.push(line), { devKeysDir });
   return { code, lines };
 }
 

@@ -2,7 +2,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { KeysDirError } from '../src/errors.js';
+import { ConfigError } from '../src/errors.js';
 import { prepareService } from '../src/service.js';
 import { captureLogger, TempDirs } from './keys/helpers.js';
 
@@ -37,16 +37,16 @@ describe('the development key (KEYS_DIR unset)', () => {
       },
     ],
     ['on a filesystem that refuses it', () => '/sys/.dev-keys'],
-  ])('that cannot be created (%s) stops the boot with one line naming KEYS_DIR and the directory', async (_name, dir) => {
+  ])('that cannot be created (%s) stops the boot with one problem naming KEYS_DIR and the directory', async (_name, dir) => {
     const devKeysDir = dir();
     const failure = await prepareService(config, { devKeysDir }).then(
       () => undefined,
       (error: unknown) => error,
     );
-    expect(failure).toBeInstanceOf(KeysDirError);
-    const message = (failure as Error).message;
-    expect(message).not.toContain('\n');
-    expect(message).toMatch(
+    expect(failure).toBeInstanceOf(ConfigError);
+    const problems = (failure as ConfigError).problems;
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
       new RegExp(
         `^KEYS_DIR is not set, and the development key directory ${devKeysDir} cannot be used: .+\\. Set KEYS_DIR to the directory of the signing keys$`,
       ),

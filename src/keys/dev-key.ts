@@ -33,12 +33,20 @@ export async function ensureDevKeysDir(dir: string): Promise<DevKeysDir> {
     if (await publishesAKey(dir)) return { dir, generated: undefined };
     return { dir, generated: await writeNewKey({ dir, kid: newKid('dev') }) };
   } catch (error) {
-    const reason = describeFsError(error instanceof KeysDirError ? error.cause : error);
-    throw new KeysDirError(
-      `KEYS_DIR is not set, and the development key directory ${dir} cannot be used: ${reason}. Set KEYS_DIR to the directory of the signing keys`,
-      { cause: error },
-    );
+    throw devKeysDirError(dir, error);
   }
+}
+
+/**
+ * The one-line {@link KeysDirError} for a development directory `dir` that cannot be read or written, naming
+ * `KEYS_DIR`; `error` is what reading or writing it threw.
+ */
+export function devKeysDirError(dir: string, error: unknown): KeysDirError {
+  const reason = describeFsError(error instanceof KeysDirError ? error.cause : error);
+  return new KeysDirError(
+    `KEYS_DIR is not set, and the development key directory ${dir} cannot be used: ${reason}. Set KEYS_DIR to the directory of the signing keys`,
+    { cause: error },
+  );
 }
 
 /** Whether `dir` exists and publishes at least one key; reads only. */

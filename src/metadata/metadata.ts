@@ -58,15 +58,49 @@ export function issuerOf(config: Config, port: number): string {
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
  */
 export function resolveMetadata(config: Config, contract: Contract, port: number = config.port): OAuthMetadata {
-  const issuer = issuerOf(config, port);
+  const checked = checkMetadata(config, contract, port);
+  if (checked.metadata === undefined) throw new ConfigError(checked.problems);
+  return checked.metadata;
+}
+
+/** The metadata document, or the problems that keep it from being served. */
+export interface MetadataCheck {
+  /** The document {@link resolveMetadata} returns; `undefined` when there is a problem. */
+  readonly metadata: OAuthMetadata | undefined;
+  /** The problems {@link resolveMetadata} would throw, in the order it lists them. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * {@link resolveMetadata} without throwing, for a configuration whose other settings may be invalid too. `port` is
+ * `undefined` when `PORT` itself was refused: without `ISSUER` the issuer then cannot be derived, so nothing is said
+ * about it or the members derived from it, and everything else is still judged.
+ */
+export function checkMetadata(config: Config, contract: Contract, port: number | undefined): MetadataCheck {
+  const { document, problems } = judgeMetadata(config, contract, port === undefined ? config.issuer : issuerOf(config, port));
+  return problems.length > 0 ? { metadata: undefined, problems } : { metadata: document as OAuthMetadata, problems };
+}
+
+/** Stands in for an issuer that cannot be derived; every problem it could cause is left out. */
+const UNKNOWN_ISSUER = 'http://localhost';
+
+/** The document for `issuer` (`undefined`: not known) and every problem of it, attributed (see {@link problemLine}). */
+function judgeMetadata(
+  config: Config,
+  contract: Contract,
+  knownIssuer: string | undefined,
+): { document: Record<string, unknown>; problems: string[] } {
+  const issuer = knownIssuer ?? UNKNOWN_ISSUER;
   const problems: string[] = [];
   let overrides: Readonly<Record<string, unknown>> = {};
+  let fileUnread = false;
   if (config.metadataFile !== undefined) {
     const file = readMetadataFile(config.metadataFile);
     if (file.ok) overrides = file.members;
     else problems.push(`METADATA_FILE: ${file.problem}`);
+    fileUnread = !file.ok;
   }
-  if ('issuer' in overrides) {
+  if ('issuer' in overrides && knownIssuer !== undefined) {
     for (const found of issuerMatchFindings(overrides.issuer, issuer, 'ISSUER')) {
       problems.push(`METADATA_FILE: ${describeFinding(found)} (ISSUER is the only source of the issuer; remove it from the file)`);
     }
@@ -80,7 +114,9 @@ export function resolveMetadata(config: Config, contract: Contract, port: number
     defaults,
     // A derived member inherits every flaw of the issuer, which ISSUER's own problems name already.
     issuerInvalid: findings.some((found) => ISSUER_RULE_IDS.has(found.rule)),
+    issuerUnknown: knownIssuer === undefined,
     hasFile: config.metadataFile !== undefined,
+    fileUnread,
   };
   // The schema answers for every member, whoever supplied it; the problem names the supplier.
   const issues = contract.componentIssues(METADATA_SCHEMA, document);
@@ -89,8 +125,7 @@ export function resolveMetadata(config: Config, contract: Contract, port: number
     ...findings.map((found) => problemLine(found, found.member, origins)),
   ];
   problems.push(...attributed.filter((line) => line !== undefined));
-  if (problems.length > 0) throw new ConfigError(problems);
-  return document as OAuthMetadata;
+  return { document, problems };
 }
 
 /** Where the members of the document came from. */
@@ -101,8 +136,12 @@ interface Origins {
   readonly defaults: Readonly<Record<string, unknown>>;
   /** Whether the issuer itself breaks an issuer rule. */
   readonly issuerInvalid: boolean;
+  /** Whether the issuer could not be derived (`PORT` refused, `ISSUER` unset): a stand-in took its place. */
+  readonly issuerUnknown: boolean;
   /** Whether `METADATA_FILE` is set. */
   readonly hasFile: boolean;
+  /** Whether `METADATA_FILE` is set but could not be read: any member but the issuer may be the file's. */
+  readonly fileUnread: boolean;
 }
 
 /**
@@ -113,8 +152,18 @@ interface Origins {
  * - a built-in default (a bug, or `openapi.json` now asking for something else): `built-in default: <member>: …;
  *   set <member> in METADATA_FILE …`;
  * - a member no one set (one `openapi.json` requires but that has no default): says to set it in METADATA_FILE.
+ *
+ * Nothing is said that may be false: about the issuer and its derived members when the issuer is a stand-in, and
+ * about anything but the issuer when the file, which could replace it, was not read.
  */
 function problemLine(found: Finding, member: string | undefined, origins: Origins): string | undefined {
+  const aboutIssuer = ISSUER_RULE_IDS.has(found.rule) || member === 'issuer';
+  if (origins.fileUnread && !aboutIssuer) return undefined;
+  if (
+    origins.issuerUnknown &&
+    (aboutIssuer || (member !== undefined && ISSUER_DERIVED.has(member) && !Object.hasOwn(origins.file, member)))
+  )
+    return undefined;
   if (ISSUER_RULE_IDS.has(found.rule)) return `ISSUER: ${found.message}`;
   const described = describeFinding(found);
   if (member === undefined) return `metadata: ${described} (the built-in defaults${origins.hasFile ? ' with METADATA_FILE' : ''})`;

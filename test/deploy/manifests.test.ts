@@ -8,7 +8,7 @@ import { join, posix } from 'node:path';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check.js';
-import { loadConfig, SETTINGS } from '../../src/config.js';
+import { loadConfig, readConfig, SETTINGS } from '../../src/config.js';
 import type { RunningService } from '../../src/service.js';
 import { get } from '../support/http.js';
 import { keysDirWith, rsaKey, tempDir } from '../support/keys.js';
@@ -316,7 +316,7 @@ describe('volumes', () => {
       writeFileSync(join(dir, name), content);
     }
     const lines: string[] = [];
-    expect(await runCheck(loadConfig({ ...env, KEYS_DIR: dir, METADATA_FILE: metadataFile }), (line) => lines.push(line))).toBe(1);
+    expect(await runCheck(readConfig({ ...env, KEYS_DIR: dir, METADATA_FILE: metadataFile }), (line) => lines.push(line))).toBe(1);
     expect(lines.join('\n')).toMatch(/^0 published, \d+ refused$/m);
   });
 

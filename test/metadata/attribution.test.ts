@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { defaultSpecPath } from '../../src/contract/spec.js';
 import { DEFAULT_SCOPES } from '../../src/metadata/defaults.js';
-import { resolveMetadata } from '../../src/metadata/metadata.js';
+import { checkMetadata, resolveMetadata } from '../../src/metadata/metadata.js';
 import { compiledContract } from '../support/contract.js';
 import { configFor, problemsOf, tempDir } from './helpers.js';
 
@@ -85,6 +85,37 @@ describe('resolveMetadata attributes each problem to its source', () => {
     const file = temp.write('one.json', { scopes_supported: ['openid'] });
     expect(problemsOf(() => resolveMetadata(configFor(ISSUER, file), small))).toEqual([
       'metadata: must NOT have more than 5 properties (the built-in defaults with METADATA_FILE)',
+    ]);
+  });
+
+  it('says nothing of the issuer or the members derived from it when the issuer cannot be derived (PORT refused)', () => {
+    expect(checkMetadata(configFor(undefined), stricter, undefined).problems).toEqual([
+      'registration_endpoint: is required by openapi.json; there is no built-in default: set registration_endpoint in METADATA_FILE',
+      `built-in default: scopes_supported: must NOT have fewer than ${DEFAULT_SCOPES.length + 1} items; set scopes_supported in METADATA_FILE to replace the default (src/metadata/defaults.ts)`,
+    ]);
+    const file = temp.write('with-issuer.json', { issuer: 'https://elsewhere.example.com', jwks_uri: 'http://keys.example.com/jwks.json' });
+    expect(checkMetadata(configFor(undefined, file), stricter, undefined).problems).toEqual([
+      expect.stringMatching(/^registration_endpoint: /),
+      'METADATA_FILE: jwks_uri: must match pattern "^https://keys\\."',
+      expect.stringMatching(/^built-in default: scopes_supported: /),
+      expect.stringMatching(/^METADATA_FILE: jwks_uri: "http:\/\/keys\.example\.com\/jwks\.json" must use https/),
+    ]);
+    // With ISSUER set, PORT plays no part: every rule of the issuer still runs.
+    expect(checkMetadata(configFor('http://auth.example.com', file), stricter, undefined).problems).toEqual([
+      expect.stringMatching(/^METADATA_FILE: issuer: is "https:\/\/elsewhere\.example\.com", but ISSUER is "http:\/\/auth\.example\.com"/),
+      expect.stringMatching(/^registration_endpoint: /),
+      'METADATA_FILE: jwks_uri: must match pattern "^https://keys\\."',
+      expect.stringMatching(/^built-in default: scopes_supported: /),
+      expect.stringMatching(/^ISSUER: "http:\/\/auth\.example\.com" must use https/),
+      expect.stringMatching(/^METADATA_FILE: jwks_uri: "http:\/\/keys\.example\.com\/jwks\.json" must use https/),
+    ]);
+  });
+
+  it('when METADATA_FILE cannot be read, names only it and the issuer: the file could replace any other member', () => {
+    const missing = `${temp.dir}/absent.json`;
+    expect(checkMetadata(configFor('https://login.auth.example.com', missing), stricter, 3000).problems).toEqual([
+      `METADATA_FILE: cannot read ${missing}: ENOENT`,
+      'ISSUER: issuer: must NOT have more than 24 characters',
     ]);
   });
 

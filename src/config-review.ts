@@ -1,0 +1,77 @@
+/**
+ * Every configuration problem in one pass, whatever mix of settings is wrong: the environment, then what depends
+ * on it (`KEYS_DIR`, `METADATA_FILE`, the issuer), each judged as far as the other settings allow. `--check`
+ * reports from it, and a boot whose environment is invalid stops with its problems, so both list the same.
+ * It only reads: no development key is generated, no directory is watched.
+ */
+import type { Config, ConfigReading } from './config.js';
+import { Contract } from './contract/contract.js';
+import { KeysDirError } from './errors.js';
+import { defaultKeysDir, devKeysDirError, publishesAKey } from './keys/dev-key.js';
+import { scanKeysDir } from './keys/key-dir.js';
+import type { KeySet } from './keys/key-set.js';
+import { checkMetadata, type OAuthMetadata } from './metadata/metadata.js';
+import type { ServiceOptions } from './service.js';
+
+/** What a review found. */
+export interface ConfigReview {
+  readonly contract: Contract;
+  /** The directory keys are read from: `KEYS_DIR`, or the development directory. */
+  readonly keysDir: string;
+  /**
+   * The keys as the service would publish them; `undefined` when the directory is refused, or when `KEYS_DIR` is
+   * unset and the development directory holds no key yet (`npm start` would generate one).
+   */
+  readonly keys: KeySet | undefined;
+  /** The metadata the service would serve for `PORT`; `undefined` when it has a problem. */
+  readonly metadata: OAuthMetadata | undefined;
+  /**
+   * Every problem, one line each naming its setting; empty when all is valid. The order is stable: the environment's
+   * (see `readConfig`), then `KEYS_DIR`'s, then the metadata's as `resolveMetadata` lists them.
+   */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Judges `reading` and everything that depends on it. Contract and filesystem failures that are not about a
+ * setting (an `openapi.json` the build refuses, a bug) are thrown, not listed.
+ */
+export async function reviewConfig(reading: ConfigReading, options: ServiceOptions = {}): Promise<ConfigReview> {
+  const { config } = reading;
+  const contract = options.contract ?? Contract.load();
+  const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
+  const problems = [...reading.problems];
+  let keys: KeySet | undefined;
+  try {
+    // The directory is judged whatever KEYS_DEFAULT_ALG says: it only decides what a key is published with.
+    if (await worthReading(config, keysDir)) keys = await scanKeysDir(keysDir, config.keysDefaultAlg);
+  } catch (error) {
+    if (!(error instanceof KeysDirError)) throw error;
+    problems.push(keysDirProblem(config, error));
+  }
+  // Without ISSUER, a refused PORT leaves no issuer to judge; the rest of the metadata is judged all the same.
+  const metadata = checkMetadata(config, contract, reading.refused.has('PORT') ? undefined : config.port);
+  problems.push(...metadata.problems);
+  return { contract, keysDir, keys, metadata: metadata.metadata, problems };
+}
+
+/**
+ * Whether the keys directory is read: always when `KEYS_DIR` is set; a development directory with no key yet is
+ * left unread, since `npm start` would fill it and that is no failure.
+ */
+async function worthReading(config: Config, keysDir: string): Promise<boolean> {
+  if (config.keysDir !== undefined) return true;
+  try {
+    return await publishesAKey(keysDir);
+  } catch (error) {
+    throw devKeysDirError(keysDir, error);
+  }
+}
+
+/**
+ * The problem line for a keys directory that is refused as a whole: `KEYS_DIR: keys directory /keys cannot be
+ * read: …`, or, without `KEYS_DIR`, the development directory's error, which names `KEYS_DIR` itself.
+ */
+export function keysDirProblem(config: Config, error: KeysDirError): string {
+  return config.keysDir === undefined ? error.message : `KEYS_DIR: ${error.message}`;
+}
