@@ -15,15 +15,15 @@ import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { parseCommandLine } from '../src/cli/args.js';
+import { defineCommand, EXIT, isEntryModule, runAsProcess } from '../src/cli/command.js';
 import { projectRoot } from '../src/contract/spec.js';
-import { ServiceError } from '../src/errors.js';
+import { CommandError } from '../src/errors.js';
 
 const USAGE = `usage: npm run build [-- --outdir DIR]
 
   --outdir DIR  build into DIR (default dist/), e.g. a private copy for A/B benchmarks; it must stay below the
                 project root, where the server finds openapi.json by walking up
-  --help        show this text`;
+  -h, --help    show this text`;
 
 /**
  * Koa (through mime-types, twice in two versions) parses all of mime-db, about 230 KB each, only to name the
@@ -80,35 +80,44 @@ function swapInto(next: string, target: string): void {
   rmSync(old, { recursive: true, force: true });
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const { values } = parseCommandLine(argv, { outdir: { type: 'string' }, help: { type: 'boolean' } });
-  if (values.help === true) {
-    console.log(USAGE);
-    return 0;
-  }
+/** What every failure adds: a failed build changes nothing that runs. */
+const LEFT_IN_PLACE = 'the previous build, if any, is left in place';
+
+/** Generates, bundles into a directory beside `target`, and swaps it into place; resolves with the line to print. */
+async function buildInto(target: string): Promise<string> {
   const root = projectRoot();
-  const target = resolve(root, values.outdir ?? 'dist');
-  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/generate.ts')], { cwd: root, stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/generate.ts')], { cwd: root, stdio: 'inherit' });
+  } catch (error) {
+    // generate has said why, one line per problem.
+    throw new CommandError(`npm run generate failed (see above); ${LEFT_IN_PLACE}`, { cause: error });
+  }
   // Beside the target, so the final rename stays on one filesystem.
   const next = join(dirname(target), `.${basename(target)}.next-${process.pid}`);
   rmSync(next, { recursive: true, force: true });
   try {
-    const bytes = await bundle(root, next);
+    let bytes: number;
+    try {
+      bytes = await bundle(root, next);
+    } catch (error) {
+      // esbuild has printed its errors (logLevel warning).
+      throw new CommandError(`esbuild failed (see above); ${LEFT_IN_PLACE}`, { cause: error });
+    }
     swapInto(next, target);
-    console.log(`built ${target} (${Math.round(bytes / 1024)} KiB of JavaScript, contract compiled from openapi.json)`);
+    return `built ${target} (${Math.round(bytes / 1024)} KiB of JavaScript, contract compiled from openapi.json)`;
   } finally {
     rmSync(next, { recursive: true, force: true });
   }
-  return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (error: unknown) => {
-    // generate has already said why it failed (one line per problem); anything else is a usage error or a bug.
-    if (error instanceof ServiceError) console.error(error.message);
-    else if ((error as { status?: unknown }).status === undefined) console.error(error);
-    console.error('build failed: the previous build, if any, is left in place');
-    process.exitCode = error instanceof ServiceError && error.code === 'ERR_USAGE' ? 2 : 1;
+const command = defineCommand({
+  name: 'build',
+  usage: USAGE,
+  options: { outdir: { type: 'string' } },
+  run: async ({ values }, io) => {
+    io.out(await buildInto(resolve(projectRoot(), values.outdir ?? 'dist')));
+    return EXIT.ok;
   },
-);
+});
+
+if (isEntryModule(import.meta.url)) await runAsProcess(command);

@@ -23,6 +23,8 @@ const ENTRIES = [
   ['npm run docs', ['--import', 'tsx', join(ROOT, 'scripts/docs.ts')], 'usage: npm run docs'],
   ['npm run bench:keys', ['--import', 'tsx', join(ROOT, 'scripts/bench/keys.ts')], 'usage: npm run bench:keys'],
   ['scripts/merge-upstream.ts', ['--import', 'tsx', join(ROOT, 'scripts/merge-upstream.ts')], 'usage: npx tsx scripts/merge-upstream.ts'],
+  ['npm run generate', ['--import', 'tsx', join(ROOT, 'scripts/generate.ts')], 'usage: npm run generate'],
+  ['npm run build', ['--import', 'tsx', join(ROOT, 'scripts/build.ts')], 'usage: npm run build'],
   ['scripts/build-if-stale.ts', ['--import', 'tsx', join(ROOT, 'scripts/build-if-stale.ts')], 'usage: tsx scripts/build-if-stale.ts'],
 ] as const;
 
