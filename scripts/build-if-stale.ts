@@ -1,8 +1,8 @@
 /**
- * `npm run check`'s first step (the `precheck` script): builds `dist/` with `scripts/build.ts` when it is missing
- * or older than anything it is built from, so `npm run check` (`node dist/main.js --check`) checks the sources as
- * they are, without the three seconds of a build when nothing changed. The build's own lines go to stderr: stdout
- * is left to the check's report.
+ * The first step of `npm start` and `npm run check` (their `prestart` and `precheck` scripts): builds `dist/` with
+ * `scripts/build.ts` when it is missing or older than anything it is built from, so both run the sources as they
+ * are, without the seconds of a build when nothing changed (and `npm ci && npm start` works on a fresh clone). The
+ * build's own lines go to stderr: stdout is left to the check's report and the server's log.
  *
  * Building only when needed matters beyond speed: a build replaces `dist/`, from which a server started with
  * `npm start` loads code on demand, so an unneeded rebuild could pull files from under it.
@@ -77,8 +77,8 @@ function modifiedMs(path: string): number | undefined {
 }
 
 const command = defineCommand({
-  name: 'check',
-  usage: `usage: tsx scripts/build-if-stale.ts (npm run check runs it first)
+  name: 'build-if-stale',
+  usage: `usage: tsx scripts/build-if-stale.ts (npm start and npm run check run it first)
 
   Builds dist/ (npm run build) when it is missing or older than its sources.
   -h, --help  show this text`,
@@ -87,13 +87,13 @@ const command = defineCommand({
     const root = projectRoot(process.cwd());
     const reason = staleReason(root);
     if (reason === undefined) return EXIT.ok;
-    io.err(`check: ${reason}: building dist/ first`);
+    io.err(`${reason}: building dist/ first`);
     const build = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts')], {
       cwd: root,
       stdio: ['ignore', process.stderr, process.stderr],
     });
     if (build.status !== 0)
-      throw new CommandError(`the build failed${build.error ? ` (${build.error.message})` : ''}; nothing was checked`);
+      throw new CommandError(`the build failed${build.error ? ` (${build.error.message})` : ''}; nothing was started or checked`);
     return EXIT.ok;
   },
 });

@@ -1,6 +1,6 @@
 /**
- * `npm run check`: builds dist/ first when it is missing or older than its sources (scripts/build-if-stale.ts), and
- * only then, and checks the configuration with the build.
+ * `npm start` and `npm run check`: build dist/ first when it is missing or older than its sources
+ * (scripts/build-if-stale.ts), and only then; the check then checks the configuration with the build.
  */
 import { cpSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,33 +62,42 @@ function projectCopy(): string {
   return dir;
 }
 
-function npmRunCheck(cwd: string, env: Record<string, string>): Promise<FinishedProcess> {
+function npmRun(script: 'start' | 'check', cwd: string, env: Record<string, string>): Promise<FinishedProcess> {
   // npm wants a home directory for its cache and configuration, even to run a script.
-  return runToEnd('npm', ['run', 'check', '--silent'], { cwd, env: { HOME: process.env.HOME ?? cwd, ...env } });
+  return runToEnd('npm', ['run', script, '--silent'], { cwd, env: { HOME: process.env.HOME ?? cwd, ...env } });
 }
 
-describe('npm run check', () => {
+/** The boot failure of `PORT=abc`: the server stops at once, so npm start leaves nothing running. */
+const REFUSED_PORT = 'invalid configuration:\n  - PORT: "abc" is not a whole number from 0 to 65535\n';
+
+describe('npm start and npm run check', () => {
   it(
-    'builds when dist/ is missing, not when it is current, and reports on stdout what node dist/main.js --check finds',
+    'build dist/ when it is missing, not when it is current; the check reports on stdout what node dist/main.js --check finds',
     async () => {
       const project = projectCopy();
       const env = { ISSUER: 'https://auth.example.com', KEYS_DIR: keysDirWith({ main: rsaKey() }) };
-      const first = await npmRunCheck(project, env);
-      expect(first.code).toBe(0);
-      expect(first.stderr).toMatch(/^check: dist\/main\.js is missing: building dist\/ first\ngenerated\/ is up to date\nbuilt /);
+      const start = await npmRun('start', project, { ...env, PORT: 'abc' });
+      expect(start.code).toBe(1);
+      expect(start.stderr).toMatch(/^dist\/main\.js is missing: building dist\/ first\ngenerated\/ is up to date\nbuilt [^\n]+\n/);
+      expect(start.stderr.endsWith(REFUSED_PORT)).toBe(true);
+
+      const first = await npmRun('check', project, env);
+      expect(first).toMatchObject({ code: 0, stderr: '' });
       expect(first.stdout).toMatch(/^contract: .*openapi\.json \(\d+ operations\)\nmetadata:\n/);
       expect(first.stdout).toMatch(/main\.pem\s+main\s+RS256\s+2048\s+published/);
 
       const metadataFile = join(project, 'metadata.json');
       writeFileSync(metadataFile, '{\n  "scopes_supported": ["openid"]\n  "token_endpoint": "https://auth.example.com/token"\n}\n');
-      const second = await npmRunCheck(project, { ...env, METADATA_FILE: metadataFile });
+      const second = await npmRun('check', project, { ...env, METADATA_FILE: metadataFile });
       expect(second).toEqual({
         code: 1,
         stdout: `FAIL invalid configuration:\n  - METADATA_FILE: ${metadataFile}: invalid JSON at line 3, column 3: expected ',' or '}' after property value\n`,
         stderr: '',
       });
+
+      expect(await npmRun('start', project, { ...env, PORT: 'abc' })).toEqual({ code: 1, stdout: '', stderr: REFUSED_PORT });
     },
-    // A build (esbuild and compiling the contract) and three npm runs on a loaded machine: a ceiling, not a target.
+    // A build (esbuild and compiling the contract) and four npm runs on a loaded machine: a ceiling, not a target.
     240_000,
   );
 });
