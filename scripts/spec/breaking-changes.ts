@@ -8,6 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jsonSyntaxProblem } from '../../src/json-file.js';
 import { sourcePointer } from './source-pointer.js';
 import { failureSummary, runTool } from './tools.js';
 
@@ -83,6 +84,18 @@ async function runOptic(baseFile: string, headFile: string, scratch: string): Pr
   return details;
 }
 
+/**
+ * `text` parsed as JSON; invalid JSON is a {@link CompareError} naming `source` with the line and column, quoting
+ * nothing of the text: `the base openapi.json: invalid JSON at line 3, column 3: expected ',' or '}' after …`.
+ */
+function parseContract(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CompareError(`${source}: ${jsonSyntaxProblem(error, text)}`);
+  }
+}
+
 /** Whether `pointer` lies strictly inside `ancestor`. */
 function isInside(pointer: string, ancestor: string): boolean {
   return pointer.startsWith(`${ancestor}/`);
@@ -93,12 +106,7 @@ function isInside(pointer: string, ancestor: string): boolean {
  * is reported once, with the properties and responses removed with it counted in `inside`.
  */
 export async function findBreakingChanges(baseBytes: Buffer, headFile: string): Promise<BreakingChange[]> {
-  let baseDocument: unknown;
-  try {
-    baseDocument = JSON.parse(baseBytes.toString('utf8'));
-  } catch (error) {
-    throw new CompareError(`the base openapi.json is not valid JSON: ${(error as Error).message}`);
-  }
+  const baseDocument = parseContract(baseBytes.toString('utf8'), 'the base openapi.json');
   const scratch = mkdtempSync(join(tmpdir(), 'spec-check-'));
   try {
     const baseFile = join(scratch, 'base.json');
@@ -109,7 +117,7 @@ export async function findBreakingChanges(baseBytes: Buffer, headFile: string): 
       .flatMap((spec) => spec.comparison.results)
       .filter((result) => !result.passed && result.severity >= SEVERITY_ERROR);
     const removals = failed.filter((result) => result.type === 'removed');
-    const documents = { before: baseDocument, after: JSON.parse(readFileSync(headFile, 'utf8')) as unknown };
+    const documents = { before: baseDocument, after: parseContract(readFileSync(headFile, 'utf8'), headFile) };
     const reported = failed.filter(
       (result) =>
         !removals.some(

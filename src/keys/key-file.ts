@@ -11,7 +11,7 @@ import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, ty
 import { extname, parse as parsePath } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
-import { isJsonObject } from '../json-file.js';
+import { isJsonObject, jsonSyntaxProblem } from '../json-file.js';
 import { printable, quote } from '../rules/finding.js';
 import { rsaModulusBits } from '../rules/jwks.js';
 import { isValidKid } from '../rules/kid.js';
@@ -214,8 +214,9 @@ async function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): 
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch {
-    return [refusedFile(file, 'invalid JSON')];
+  } catch (error) {
+    // Located by line and column, quoting nothing: the file may hold a private key.
+    return [refusedFile(file, jsonSyntaxProblem(error, text))];
   }
   if (!isJsonObject(value)) return undefined;
   if ('kty' in value) return [await parseJwk(file, undefined, value, kidFromFileName(file), defaultAlg)];

@@ -191,10 +191,11 @@ describe('parseKeyFile: refusals', () => {
     expect(entry.reason).toMatch(/n: is a 1024-bit modulus \(kid "old"\); at least 2048 bits are required \(rfc7518\.rsa-key-size\)/);
   });
 
-  it('invalid JSON is refused without quoting the file (it may hold a private key)', async () => {
-    const text = JSON.stringify(privateJwk(rsa)).slice(0, -1);
+  it('invalid JSON is refused with its line and column, without quoting the file (it may hold a private key)', async () => {
+    const text = JSON.stringify(privateJwk(rsa), null, 2).replace(/,\n {2}"e"/, '\n  "e"');
     const entry = await refused(parseKeyFile('k.json', text, 'RS256'));
-    expect(entry.reason).toBe('invalid JSON');
+    expect(entry.reason).toMatch(/^invalid JSON at line \d+, column 3: expected ',' or '}' after property value$/);
+    expect(text.split('\n')[Number(/line (\d+)/.exec(entry.reason ?? '')?.[1]) - 1]).toMatch(/^ {2}"e"/);
     const { d } = privateJwk(rsa);
     expect(typeof d).toBe('string');
     expect(JSON.stringify(entry)).not.toContain(String(d).slice(0, 16));

@@ -93,6 +93,13 @@ describe('breaking changes', () => {
 });
 
 describe('a document Optic cannot read', () => {
+  it('a base that is not JSON is an error locating the fault, quoting nothing of it', async () => {
+    const broken = Buffer.from('{\n  "openapi": "3.1.0"\n  "info": {}\n}\n');
+    await expect(findBreakingChanges(broken, write(baseDocument()))).rejects.toThrow(
+      /^the base openapi\.json: invalid JSON at line 3, column 3: expected ',' or '}' after property value$/,
+    );
+  });
+
   it(
     'is an error naming Optic, not an empty list of changes',
     async () => {
