@@ -9,12 +9,13 @@
 import type { Config } from './config.js';
 import { keysDirProblem } from './config-review.js';
 import { Contract } from './contract/contract.js';
-import { constantSource } from './documents/document-source.js';
-import { bindHandlers, type Handlers, type PublishedDocuments } from './documents/registry.js';
+import { registerHandlers } from './documents/handlers.js';
+import { bindHandlers, type PublishedDocuments } from './documents/registry.js';
 import type { DocumentEvent } from './documents/representation.js';
 import { ConfigError, KeysDirError } from './errors.js';
 import { createAdminApp } from './http/admin.js';
 import { createPublicApp } from './http/app.js';
+import { errorRendering } from './http/errors.js';
 import { listen } from './http/listen.js';
 import { observeTransport } from './http/observe.js';
 import { answerWith, createLimitedServer, drain, type ServerLimits } from './http/server.js';
@@ -79,6 +80,8 @@ export async function openKeys<K>(config: Config, contract: Contract, keysDir: s
 export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
   const logger = options.logger ?? silentLogger();
   const contract = options.contract ?? Contract.load();
+  // A declared error schema the server cannot render stops the boot before anything is opened or bound.
+  errorRendering(contract);
   const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
   const keys = await openKeys(config, contract, keysDir, async (dir) => {
     // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
@@ -150,11 +153,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   let documents: PublishedDocuments;
   try {
     metadata = resolveMetadata(config, contract, port);
-    const handlers: Handlers = {
-      getWellKnownJwksJson: keys,
-      getWellKnownOauthAuthorizationServer: constantSource(metadata),
-    };
-    documents = bindHandlers(contract, handlers, documentEvents(logger, metrics));
+    documents = bindHandlers(contract, registerHandlers({ keys, metadata }), documentEvents(logger, metrics));
   } catch (error) {
     publicServer.close();
     prepared.close();

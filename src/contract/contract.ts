@@ -30,6 +30,14 @@ export interface CompiledOperation extends OperationRef {
   readonly responses: Readonly<Record<string, string | null>>;
 }
 
+/** A response an operation declares, as {@link Contract.declaredResponse} finds it. */
+export interface DeclaredResponse {
+  /** Its key in the operation's `responses`: `500`, `5XX` or `default`. */
+  readonly key: string;
+  /** The name of the validator of its `application/json` body, or `null` when it declares no JSON body. */
+  readonly validator: string | null;
+}
+
 /** What `npm run generate` compiles from `openapi.json` (see `scripts/contract/compile.ts`). */
 export interface CompiledContract {
   /** SHA-256 (hex) of the `openapi.json` bytes it was compiled from. */
@@ -81,9 +89,38 @@ export class Contract {
    * when it is valid.
    */
   responseIssues(operationId: string, status: number, body: unknown): SchemaProblem[] {
+    return this.#issues(this.declaredResponse(operationId, status)?.validator, body, `${operationId} ${status}`);
+  }
+
+  /**
+   * The response operation `operationId` declares for `status`: the one declared for that status, else for its
+   * class (`5XX`), else `default` (OpenAPI 3.1 §4.8.16); `undefined` when it declares none of them.
+   *
+   * @see https://spec.openapis.org/oas/v3.1.0#responses-object
+   */
+  declaredResponse(operationId: string, status: number): DeclaredResponse | undefined {
     const responses = this.operations.find((operation) => operation.id === operationId)?.responses ?? {};
     const key = [String(status), `${String(status).charAt(0)}XX`, 'default'].find((candidate) => candidate in responses);
-    return this.#issues(key === undefined ? undefined : responses[key], body, `${operationId} ${status}`);
+    return key === undefined ? undefined : { key, validator: responses[key] ?? null };
+  }
+
+  /** Problems of `value` against the compiled validator named `validator`; empty when it is valid. */
+  validatorIssues(validator: string, value: unknown): SchemaProblem[] {
+    return this.#issues(validator, value, validator);
+  }
+
+  /** The validator of `components.schemas[name]`, or a {@link SpecError} when the document lacks it. */
+  componentValidator(name: string): string {
+    return this.#component(name).validator;
+  }
+
+  /**
+   * How a validator is named for people: `components.schemas.Error` when it is a component's, else the schema
+   * written inline at `where` (a JSON pointer into `openapi.json`).
+   */
+  describeValidator(validator: string, where: string): string {
+    const component = Object.entries(this.#compiled.components).find(([, entry]) => entry.validator === validator)?.[0];
+    return component === undefined ? `the schema at ${where}` : `components.schemas.${component}`;
   }
 
   /** Problems of `value` against `components.schemas[name]`; empty when it is valid. */

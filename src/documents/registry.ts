@@ -1,13 +1,14 @@
 /**
  * The handler map: one {@link DocumentSource} per operation of `openapi.json`. Its type comes from `generated/`,
  * so an operation added to the contract without a handler is a type error; {@link bindHandlers} refuses the same
- * at startup for the contract actually loaded. Handlers are registered in `src/service.ts`.
+ * at startup for the contract actually loaded. Handlers are registered in `src/documents/handlers.ts`.
  */
 import type { OperationId, SuccessBody } from '../../generated/operations.js';
 import type { Contract } from '../contract/contract.js';
 import { formatSchemaProblem } from '../contract/schema-problems.js';
 import { HandlerMissingError, SpecError } from '../errors.js';
 import type { DocumentSource } from './document-source.js';
+import { HANDLERS_FILE } from './handlers.js';
 import { PublishedDocument, type DocumentEvent } from './representation.js';
 
 /** Every operation's data source, typed from `generated/`. */
@@ -36,7 +37,7 @@ export function bindHandlers(
   const missing = contract.operations
     .filter((op) => handlers[op.id] === undefined)
     .map((op) => `${op.id} (${op.method.toUpperCase()} ${op.path})`);
-  if (missing.length > 0) throw new HandlerMissingError(missing);
+  if (missing.length > 0) throw new HandlerMissingError(missing, HANDLERS_FILE);
   const known = new Set(contract.operations.map((op) => op.id));
   const extra = Object.keys(handlers).filter((id) => !known.has(id));
   if (extra.length > 0) throw new SpecError(`handlers for operations that ${contract.file} does not define: ${extra.join(', ')}`);

@@ -1,6 +1,6 @@
 /**
  * The public application: the contract's documents and nothing else. Koa middleware, outermost first:
- * observe (request id, log line, metrics) → errors (the one `ApiErrorResponse` renderer) → security headers →
+ * observe (request id, log line, metrics) → errors (the one error renderer) → security headers →
  * CORS → framing (Host, announced body) → the router built from the contract's operations, which answers with
  * the operation's prebuilt, validated representation.
  */
@@ -35,7 +35,7 @@ export function createPublicApp(options: PublicAppOptions): Koa {
   app.silent = true;
   const cors = new CorsPolicy(options.corsOrigins);
   app.use(observe(options.logger, options.metrics, options.drain));
-  app.use(errors());
+  app.use(errors(options.contract));
   app.use(securityHeaders);
   app.use(cors.middleware);
   app.use(framing);

@@ -1,0 +1,34 @@
+/**
+ * Where handlers are registered: the one place that says which data each operation of `openapi.json` serves.
+ * An operation added to the contract is a type error here after `npm run generate` (its id is a required member
+ * of {@link Handlers}), and `bindHandlers` (`registry.ts`) refuses the same at startup, naming this file.
+ *
+ * A handler is a {@link DocumentSource}: a value that never changes while the service runs is a
+ * {@link constantSource} of it (as the metadata is); a document that changes notifies its subscribers (as the key
+ * store does). Serialization, validation against the operation's 200 schema, ETags and HTTP are done for it.
+ *
+ * @see https://spec.openapis.org/oas/v3.1.0#operation-object
+ */
+import type { Jwks } from '../keys/public-jwk.js';
+import type { OAuthMetadata } from '../metadata/types.js';
+import { constantSource, type DocumentSource } from './document-source.js';
+import type { Handlers } from './registry.js';
+
+/** This file, as the boot refusal for an operation without a handler names it. */
+export const HANDLERS_FILE = 'src/documents/handlers.ts';
+
+/** What the handlers serve from: the service's live inputs, resolved at startup. */
+export interface HandlerInputs {
+  /** The published key set (the key store), which changes as keys rotate. */
+  readonly keys: DocumentSource<Jwks>;
+  /** The metadata resolved at startup for the bound port. */
+  readonly metadata: OAuthMetadata;
+}
+
+/** One {@link DocumentSource} per operation of `openapi.json`. */
+export function registerHandlers({ keys, metadata }: HandlerInputs): Handlers {
+  return {
+    getWellKnownJwksJson: keys,
+    getWellKnownOauthAuthorizationServer: constantSource(metadata),
+  };
+}
