@@ -5,7 +5,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
  */
-import { operations, type OperationId } from '../../generated/operations.js';
+import type { OperationId } from '../../generated/operations.js';
 import { Contract } from '../contract/contract.js';
 import { JWKS_RULES, jwksFindings } from '../rules/jwks.js';
 import { checkAdvice } from './advice.js';
@@ -54,18 +54,23 @@ export async function verify(baseUrl: string, options: VerifyOptions = {}): Prom
     options.onProgress ?? (() => undefined),
   );
 
-  const metadata = await fetchDocument(session, 'getWellKnownOauthAuthorizationServer', true);
-  const jwks = await fetchDocument(session, 'getWellKnownJwksJson', false);
+  const documents = await fetchDocuments(session);
+  const metadata = documents.get(METADATA_OPERATION);
+  const jwks = documents.get(JWKS_OPERATION);
   if (metadata?.body !== undefined) {
     await checkMetadata(session, metadata.body, jwks?.body === undefined ? undefined : { url: jwks.exchange.url, body: jwks.body });
   }
   if (jwks?.body !== undefined) session.report.checkAll(Object.values(JWKS_RULES), 'jwks', jwksFindings(jwks.body));
   await checkErrorResponses(session);
-  for (const document of [metadata, jwks]) {
-    if (document?.body !== undefined) await checkAdvice(session, document.exchange);
+  for (const document of documents.values()) {
+    if (document.body !== undefined && document.exchange.method === 'GET') await checkAdvice(session, document.exchange);
   }
   return session.report.build(base);
 }
+
+/** The operation whose document every run starts with: without an answer there, the run cannot continue. */
+const METADATA_OPERATION: OperationId = 'getWellKnownOauthAuthorizationServer';
+const JWKS_OPERATION: OperationId = 'getWellKnownJwksJson';
 
 interface FetchedDocument {
   readonly exchange: Exchange;
@@ -73,13 +78,27 @@ interface FetchedDocument {
   readonly body: unknown;
 }
 
-async function fetchDocument(session: Session, operationId: OperationId, fatal: boolean): Promise<FetchedDocument | undefined> {
-  const exchange = await session.request(HTTP_RULES.status, session.url(operations[operationId].path), { fatal });
-  if (exchange === undefined) return undefined;
-  const body = checkJsonResponse(session, exchange, {
-    status: 200,
-    statusRule: HTTP_RULES.status,
-    problems: (value) => session.contract.responseIssues(operationId, 200, value),
-  });
-  return { exchange, body };
+/**
+ * Requests every operation of the contract, the metadata first, and records its contract checks (status 200,
+ * `application/json`, the body against the operation's 200 schema). Returns the answers by operation id.
+ */
+async function fetchDocuments(session: Session): Promise<Map<string, FetchedDocument>> {
+  const operations = [...session.contract.operations].sort(
+    (a, b) => Number(b.id === METADATA_OPERATION) - Number(a.id === METADATA_OPERATION),
+  );
+  const documents = new Map<string, FetchedDocument>();
+  for (const operation of operations) {
+    const exchange = await session.request(HTTP_RULES.status, session.url(operation.path), {
+      method: operation.method.toUpperCase(),
+      fatal: operation.id === METADATA_OPERATION,
+    });
+    if (exchange === undefined) continue;
+    const body = checkJsonResponse(session, exchange, {
+      status: 200,
+      statusRule: HTTP_RULES.status,
+      problems: (value) => session.contract.responseIssues(operation.id, 200, value),
+    });
+    documents.set(operation.id, { exchange, body });
+  }
+  return documents;
 }

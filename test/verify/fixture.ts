@@ -5,8 +5,12 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { operations } from '../../generated/operations.js';
+import { operations, type OperationId } from '../../generated/operations.js';
+import { constantSource } from '../../src/documents/document-source.js';
+import { registerHandlers } from '../../src/documents/handlers.js';
+import type { Jwks } from '../../src/keys/public-jwk.js';
 import { defaultMetadata } from '../../src/metadata/defaults.js';
+import type { OAuthMetadata } from '../../src/metadata/types.js';
 
 export const METADATA_PATH = operations.getWellKnownOauthAuthorizationServer.path;
 export const JWKS_PATH = operations.getWellKnownJwksJson.path;
@@ -75,6 +79,22 @@ function sendError(response: ServerResponse, status: number, type: string, extra
   response.end(JSON.stringify({ message: `fixture ${status}`, timestamp: new Date(0).toISOString(), type }));
 }
 
+/**
+ * The document of every operation of the contract, by path, as this project's own handlers serve it from
+ * `metadata` and `jwks`: an operation added to openapi.json (and its handler) is served here with no change.
+ */
+function servedDocuments(metadata: OAuthMetadata, jwks: Jwks): Record<string, unknown> {
+  const handlers = registerHandlers({ keys: constantSource(jwks), metadata });
+  return Object.fromEntries(Object.entries(operations).map(([id, operation]) => [operation.path, handlers[id as OperationId].current()]));
+}
+
+/** The subject of each operation's document in a verify report, in the order verify requests them. */
+export function documentSubjects(): string[] {
+  const subjects = Object.values(operations).map((operation) => `${operation.method.toUpperCase()} ${operation.path}`);
+  const metadata = `GET ${METADATA_PATH}`;
+  return [metadata, ...subjects.filter((subject) => subject !== metadata)];
+}
+
 /** Starts a correct well-known service, changed by `broken`. */
 export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> {
   return startServer((request, response, base) => {
@@ -82,10 +102,9 @@ export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> 
     const path = (request.url ?? '/').split('?')[0];
     const correctMetadata = { ...defaultMetadata(base) };
     const correctJwks = { keys: correctKeys() };
-    const documents: Record<string, unknown> = {
-      [METADATA_PATH]: broken.metadata ? broken.metadata(correctMetadata, base) : correctMetadata,
-      [JWKS_PATH]: broken.jwks ? broken.jwks(correctJwks) : correctJwks,
-    };
+    const documents = servedDocuments(correctMetadata as OAuthMetadata, correctJwks as Jwks);
+    if (broken.metadata) documents[METADATA_PATH] = broken.metadata(correctMetadata, base);
+    if (broken.jwks) documents[JWKS_PATH] = broken.jwks(correctJwks);
     if (path === undefined || !(path in documents)) return sendError(response, 404, 'not_found');
     if (request.method === 'OPTIONS') {
       response.writeHead(204, {

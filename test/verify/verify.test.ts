@@ -2,9 +2,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { ServiceError, UnreachableError, UsageError } from '../../src/errors.js';
 import { verify, type Report } from '../../src/verify/verify.js';
+import { compiledContract } from '../support/contract.js';
 import { eventually } from '../support/http.js';
+import { writeSpec } from '../support/spec-copy.js';
 import {
   correctKeys,
+  documentSubjects,
   JWKS_PATH,
   METADATA_PATH,
   privateRsaKey,
@@ -126,17 +129,17 @@ describe('verify against a deployment that breaks one rule', () => {
     expect(failures(report)[0]).toMatchObject({ member: 'registration_endpoint', evidence: expect.stringContaining('openapi.json') });
   });
 
-  it('a missing Content-Type fails contract.content-type on both documents', async () => {
+  it('a missing Content-Type fails contract.content-type on every document', async () => {
     const report = await verifyFixture({ noContentType: true });
     expect(failedRules(report)).toEqual(['contract.content-type']);
-    expect(failures(report).map((result) => result.subject)).toEqual([`GET ${METADATA_PATH}`, `GET ${JWKS_PATH}`]);
+    expect(failures(report).map((result) => result.subject)).toEqual(documentSubjects());
     expect(failures(report)[0]?.member).toBe('Content-Type');
   });
 
   it('a redirect fails http.no-redirect, naming the Location', async () => {
     const report = await verifyFixture({
       intercept: (request, response) => {
-        if (request.url !== METADATA_PATH) return false;
+        if (request.url !== METADATA_PATH || request.method !== 'GET') return false;
         response.writeHead(302, { location: 'https://elsewhere.example.com/metadata' }).end();
         return true;
       },
@@ -190,10 +193,69 @@ describe('verify against a deployment that breaks one rule', () => {
   it('a missing Cache-Control is a warning, not a failure', async () => {
     const report = await verifyFixture({ noCacheControl: true });
     expect(report.ok).toBe(true);
-    expect(report.results.filter((result) => result.outcome === 'warn').map((result) => result.rule)).toEqual([
-      'http.cache-control',
-      'http.cache-control',
-    ]);
+    expect(report.results.filter((result) => result.outcome === 'warn').map((result) => result.subject)).toEqual(documentSubjects());
+    expect(report.results.filter((result) => result.outcome === 'warn').every((result) => result.rule === 'http.cache-control')).toBe(true);
+  });
+});
+
+describe('verify checks every operation of the contract it is given', () => {
+  /** A path no real operation will take. */
+  const ADDED = '/.well-known/__verify-added-operation__';
+  let extended: Contract;
+
+  beforeAll(async () => {
+    // Upstream-style, and declaring its 405 as the upstream Error: verify must expect that body there.
+    const upstreamError = { $ref: '#/components/responses/DEFAULT_ERROR' };
+    extended = await compiledContract(
+      writeSpec((document) => {
+        document.paths[ADDED] = {
+          get: {
+            responses: {
+              200: { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/JWKS' } } } },
+              405: upstreamError,
+              default: upstreamError,
+            },
+          },
+        };
+      }),
+    );
+  });
+
+  /** A correct deployment that also answers the added path: `document` on GET, `notAllowed` with 405 otherwise. */
+  async function verifyAdded(document: unknown, notAllowed: unknown): Promise<Report> {
+    const server = await startFixture({
+      intercept: (request, response) => {
+        if (request.url !== ADDED) return false;
+        const [status, body] = request.method === 'GET' ? [200, document] : [405, notAllowed];
+        response.writeHead(status, { 'content-type': 'application/json', allow: 'GET, HEAD, OPTIONS' }).end(JSON.stringify(body));
+        return true;
+      },
+    });
+    running.push(server);
+    return verify(server.url, { contract: extended });
+  }
+
+  it('passes an added operation answered as its schemas say', async () => {
+    const report = await verifyAdded({ keys: correctKeys() }, { code: 405, status: 'Method Not Allowed', message: 'no' });
+    expect(failures(report)).toEqual([]);
+    expect(report.results).toContainEqual(expect.objectContaining({ outcome: 'pass', rule: 'contract.schema', subject: `GET ${ADDED}` }));
+    expect(report.results).toContainEqual(
+      expect.objectContaining({ outcome: 'pass', rule: 'contract.error-405', subject: `POST ${ADDED}` }),
+    );
+  });
+
+  it("fails the added operation's body against its 200 schema, and its 405 against the Error it declares", async () => {
+    const apiError = { message: 'no', type: 'method_not_allowed', timestamp: new Date(0).toISOString() };
+    const report = await verifyAdded({ keys: 'none' }, apiError);
+    expect(failedRules(report)).toEqual(['contract.schema']);
+    expect([...new Set(failures(report).map((result) => result.subject))]).toEqual([`GET ${ADDED}`, `POST ${ADDED}`, `DELETE ${ADDED}`]);
+  });
+
+  it('fails an added operation the deployment does not serve', async () => {
+    const server = await startFixture();
+    running.push(server);
+    const report = await verify(server.url, { contract: extended });
+    expect(failures(report)).toContainEqual(expect.objectContaining({ rule: 'contract.status', subject: `GET ${ADDED}` }));
   });
 });
 
