@@ -175,14 +175,18 @@ describe('the compiled contract in the production build', () => {
 });
 
 describe('boot refusal', () => {
-  it('refuses to start when openapi.json has an operation with no handler, naming it', async () => {
+  it('refuses to start when openapi.json has an operation with no handler, naming it and where handlers go', async () => {
+    // A path no real operation will take, so that this stays an operation without a handler.
     const contract = await compiledContract(
       writeSpec((doc) => {
-        doc.paths['/.well-known/openid-configuration'] = structuredClone(doc.paths['/.well-known/oauth-authorization-server']);
+        doc.paths['/.well-known/__no-handler__'] = structuredClone(doc.paths['/.well-known/oauth-authorization-server']);
       }),
     );
     const start = startTestService({ KEYS_DIR: keysDir }, { contract });
     await expect(start).rejects.toBeInstanceOf(HandlerMissingError);
-    await expect(start).rejects.toThrow('getWellKnownOpenidConfiguration (GET /.well-known/openid-configuration)');
+    await expect(start).rejects.toThrow(
+      'openapi.json defines operations with no handler: getWellKnownNoHandler (GET /.well-known/__no-handler__); ' +
+        'register their handlers in src/documents/handlers.ts',
+    );
   });
 });

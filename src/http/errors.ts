@@ -164,7 +164,7 @@ function buildRendering(contract: Contract): ErrorRendering {
 
   const shapeOf = (validator: string): ErrorShape => shapes.get(validator) as ErrorShape;
   const fallback = shapeOf(unroutedErrorValidator(contract));
-  // Per path: the operations by method (HEAD answered as GET, as the router does), and the 405's shape.
+  // Per path: the operations by method, and the 405's shape. (A HEAD's error has no body to shape.)
   const paths = new Map<string, { methods: Map<string, string>; methodNotAllowed: ErrorShape }>();
   for (const operation of contract.operations) {
     const entry = paths.get(operation.path) ?? {
@@ -172,7 +172,6 @@ function buildRendering(contract: Contract): ErrorRendering {
       methodNotAllowed: shapeOf(methodNotAllowedValidator(contract, operation.path)),
     };
     entry.methods.set(operation.method.toUpperCase(), operation.id);
-    if (operation.method === 'get' && !entry.methods.has('HEAD')) entry.methods.set('HEAD', operation.id);
     paths.set(operation.path, entry);
   }
   // Statuses are those of the error classes, a handful: each operation's shape per status is looked up once.

@@ -2,26 +2,35 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contract as generated } from '../../generated/contract.js';
+import { operations } from '../../generated/operations.js';
 import { Contract } from '../../src/contract/contract.js';
 import { formatSchemaProblem } from '../../src/contract/schema-problems.js';
+import { listOperations } from '../../src/contract/operation-id.js';
 import { defaultSpecPath } from '../../src/contract/spec.js';
 import { SpecError } from '../../src/errors.js';
 import { compiledContract } from '../support/contract.js';
 import { tempDir } from '../support/keys.js';
-import { writeSpec } from '../support/spec-copy.js';
+import { specCopy, writeSpec } from '../support/spec-copy.js';
 
 const lines = (problems: ReturnType<Contract['responseIssues']>): string[] => problems.map(formatSchemaProblem);
 
 describe('Contract.load: openapi.json as npm run generate compiled it', () => {
-  it('lists both operations, named from method and path, with their declared responses', () => {
+  it('lists every operation of openapi.json, in document order, named from method and path, with their declared responses', () => {
     const contract = Contract.load();
-    expect(contract.operations.map(({ id, method, path }) => ({ id, method, path }))).toEqual([
-      { id: 'getWellKnownJwksJson', method: 'get', path: '/.well-known/jwks.json' },
-      { id: 'getWellKnownOauthAuthorizationServer', method: 'get', path: '/.well-known/oauth-authorization-server' },
-    ]);
-    const jwks = contract.operations[0];
+    const document = specCopy();
+    expect(contract.operations.map(({ id, method, path }) => ({ id, method, path }))).toEqual(listOperations(document));
+    expect(contract.operations.map(({ id, method, path }) => ({ id, method, path }))).toEqual(
+      Object.entries(operations).map(([id, operation]) => ({ id, ...operation })),
+    );
+    for (const operation of contract.operations) {
+      const declared = Object.keys(document.paths?.[operation.path]?.[operation.method]?.responses ?? {});
+      expect(Object.keys(operation.responses)).toEqual(declared);
+    }
+    const jwks = contract.operations.find((operation) => operation.id === 'getWellKnownJwksJson');
     expect(jwks?.responses['200']).toBe('schema_JWKS');
     expect(jwks?.responses.default).toBe('schema_Error');
+    // Declared without a body.
+    expect(jwks?.responses['500']).toBeNull();
   });
 
   it('refuses an openapi.json other than the compiled one, in one line saying what to run', () => {
@@ -47,7 +56,9 @@ describe('Contract.load: openapi.json as npm run generate compiled it', () => {
       doc.paths['/.well-known/jwks.json'].get.operationId = 'getJwks';
     });
     const contract = await compiledContract(file);
-    expect(contract.operations.map((op) => op.id)).toEqual(['getJwks', 'getWellKnownOauthAuthorizationServer']);
+    expect(contract.operations.map((op) => op.id)).toEqual(
+      Object.keys(operations).map((id) => (id === 'getWellKnownJwksJson' ? 'getJwks' : id)),
+    );
   });
 
   it('enforces OpenAPI 3.1 type arrays and {} schemas with Ajv 2020', () => {
@@ -88,6 +99,35 @@ describe('Contract.load: openapi.json as npm run generate compiled it', () => {
     // 413 is not declared: the upstream default names the Error schema, whose `code` is an integer.
     expect(lines(contract.responseIssues('getWellKnownJwksJson', 413, { message: 'm', code: 413 }))).toEqual([]);
     expect(lines(contract.responseIssues('getWellKnownJwksJson', 413, { code: 'ERR_X' }))).toEqual(['/code: must be integer']);
+  });
+
+  it('finds the declared response of a status: the status, else its class, else default', async () => {
+    const contract = await compiledContract(
+      writeSpec((doc) => {
+        doc.paths['/.well-known/jwks.json'].get.responses['4XX'] = { $ref: '#/components/responses/DEFAULT_ERROR' };
+      }),
+    );
+    const error = contract.componentValidator('Error');
+    expect(contract.declaredResponse('getWellKnownJwksJson', 404)).toEqual({
+      key: '404',
+      validator: contract.componentValidator('ApiErrorResponse'),
+    });
+    expect(contract.declaredResponse('getWellKnownJwksJson', 413)).toEqual({ key: '4XX', validator: error });
+    expect(contract.declaredResponse('getWellKnownJwksJson', 500)).toEqual({ key: '500', validator: null });
+    expect(contract.declaredResponse('getWellKnownJwksJson', 503)).toEqual({ key: 'default', validator: error });
+    expect(contract.declaredResponse('noSuchOperation', 500)).toBeUndefined();
+  });
+
+  it('validates with a named validator, and names it for people', () => {
+    const contract = Contract.load();
+    const error = contract.componentValidator('Error');
+    expect(contract.validatorIssues(error, { code: 500, status: 'Internal Server Error', message: 'm' })).toEqual([]);
+    expect(lines(contract.validatorIssues(error, { code: 'ERR_X' }))).toEqual(['/code: must be integer']);
+    expect(contract.describeValidator(error, '#/x')).toBe('components.schemas.Error');
+    expect(contract.describeValidator('response_inline', '#/paths/~1a/get/responses/default')).toBe(
+      'the schema at #/paths/~1a/get/responses/default',
+    );
+    expect(() => contract.componentValidator('NoSuchSchema')).toThrow(SpecError);
   });
 
   it('refuses a file that is not JSON, naming it', () => {

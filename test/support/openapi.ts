@@ -27,25 +27,43 @@ export function operationsOf(): Array<{ path: string; method: string }> {
   return Object.entries(openapi.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ path, method })));
 }
 
-/**
- * Validates a response body against the schema documented for (path, method, status), falling back to
- * `default`. Returns Ajv's errors, or null when valid. Throws when the contract documents no JSON body for it.
- */
-export function contractErrors(path: string, method: string, status: number, body: unknown): unknown[] | null {
-  const responses = openapi.paths[path]?.[method]?.responses ?? {};
-  const key = String(status) in responses ? String(status) : 'default';
-  let response = responses[key];
+/** The keys of a Responses Object that apply to `status`, most specific first (OpenAPI 3.1 §4.8.16). */
+const keysFor = (status: number): string[] => [String(status), `${String(status).charAt(0)}XX`, 'default'];
+
+/** The response object declared at `key` for (path, method), a `$ref` to `components.responses` followed. */
+function declared(path: string, method: string, key: string): { response: Json | undefined; ref: string } {
+  let response = openapi.paths[path]?.[method]?.responses[key];
   let ref = `openapi.json#/${pointer('paths', path, method, 'responses', key)}`;
   if (response !== undefined && typeof response.$ref === 'string') {
     ref = `openapi.json${response.$ref}`;
     const name = response.$ref.split('/').pop() ?? '';
     response = (openapi.components.responses as Record<string, Json>)[name];
   }
-  const content = response?.content as Record<string, unknown> | undefined;
-  if (content?.['application/json'] === undefined) throw new Error(`openapi.json documents no JSON body for ${method} ${path} ${status}`);
-  const validate =
-    ajv.getSchema(`${ref}/content/application~1json/schema`) ?? ajv.compile({ $ref: `${ref}/content/application~1json/schema` });
+  return { response, ref };
+}
+
+/** Whether the response declared at `key` for (path, method) has an `application/json` body. */
+function hasJsonBody(path: string, method: string, key: string): boolean {
+  const content = declared(path, method, key).response?.content as Record<string, unknown> | undefined;
+  return content?.['application/json'] !== undefined;
+}
+
+/** Ajv's errors of `body` against the JSON body of the response declared at `key`, or null when valid. */
+function declaredErrors(path: string, method: string, key: string, body: unknown): unknown[] | null {
+  if (!hasJsonBody(path, method, key)) throw new Error(`openapi.json documents no JSON body for ${method} ${path} ${key}`);
+  const schema = `${declared(path, method, key).ref}/content/application~1json/schema`;
+  const validate = ajv.getSchema(schema) ?? ajv.compile({ $ref: schema });
   return validate(body) ? null : (validate.errors ?? []);
+}
+
+/**
+ * Validates a response body against the schema documented for (path, method, status): the status, else its
+ * class, else `default`. Returns Ajv's errors, or null when valid. Throws when the contract documents no JSON
+ * body for it.
+ */
+export function contractErrors(path: string, method: string, status: number, body: unknown): unknown[] | null {
+  const responses = openapi.paths[path]?.[method]?.responses ?? {};
+  return declaredErrors(path, method, keysFor(status).find((key) => key in responses) ?? 'default', body);
 }
 
 /** Validates against a component schema of openapi.json. */
@@ -54,7 +72,23 @@ export function componentErrors(name: string, body: unknown): unknown[] | null {
   return validate(body) ? null : (validate.errors ?? []);
 }
 
-/** Whether the contract documents a response for (path, method, status) explicitly. */
-export function documents(path: string, method: string, status: number): boolean {
-  return String(status) in (openapi.paths[path]?.[method]?.responses ?? {});
+/**
+ * How an error answer relates to the operations of its path: `routed` to the operation (path, method),
+ * `method-not-allowed` on a path of the contract, or `unrouted` (an unknown path, or refused before routing).
+ */
+export type ErrorAnswer = 'routed' | 'method-not-allowed' | 'unrouted';
+
+/**
+ * Validates an error answer against what the contract declares for it (the README's "HTTP behaviour"): a routed
+ * error follows the operation's response for the status (status, class, `default`); a 405 follows a `405` or
+ * `4XX` the operation declares, never its `default`; anything else, a declaration without a JSON body, or none,
+ * is an `ApiErrorResponse`. Returns Ajv's errors, or null when valid.
+ */
+export function errorAnswerErrors(kind: ErrorAnswer, path: string, method: string, status: number, body: unknown): unknown[] | null {
+  const responses = openapi.paths[path]?.[method]?.responses ?? {};
+  const keys = kind === 'routed' ? keysFor(status) : kind === 'method-not-allowed' ? keysFor(status).slice(0, 2) : [];
+  const key = keys.find((candidate) => candidate in responses);
+  return key !== undefined && hasJsonBody(path, method, key)
+    ? declaredErrors(path, method, key, body)
+    : componentErrors('ApiErrorResponse', body);
 }
