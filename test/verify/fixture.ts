@@ -6,8 +6,11 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { operations, type OperationId } from '../../generated/operations.js';
+import { Contract } from '../../src/contract/contract.js';
 import { constantSource } from '../../src/documents/document-source.js';
 import { registerHandlers } from '../../src/documents/handlers.js';
+import { MethodNotAllowedError, NotFoundError, type HttpError } from '../../src/errors.js';
+import { errorRendering } from '../../src/http/errors.js';
 import type { Jwks } from '../../src/keys/public-jwk.js';
 import { defaultMetadata } from '../../src/metadata/defaults.js';
 import type { OAuthMetadata } from '../../src/metadata/types.js';
@@ -74,9 +77,14 @@ export function correctKeys(): Record<string, unknown>[] {
 
 const CORS = { 'access-control-allow-origin': '*' };
 
-function sendError(response: ServerResponse, status: number, type: string, extra: Record<string, string> = {}): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...CORS, ...extra });
-  response.end(JSON.stringify({ message: `fixture ${status}`, timestamp: new Date(0).toISOString(), type }));
+/**
+ * Answers `error` as this project's server does, in the shape the contract declares for it (`route`: the matched
+ * path of openapi.json, if any), so that an operation added with upstream-style errors is answered right too.
+ */
+function sendError(response: ServerResponse, error: HttpError, route: string | undefined, method: string, path: string): void {
+  const allow = error instanceof MethodNotAllowedError ? { allow: error.allow.join(', ') } : {};
+  response.writeHead(error.status, { 'content-type': 'application/json', ...CORS, ...allow });
+  response.end(JSON.stringify(errorRendering(Contract.load()).body(error, route, method, path)));
 }
 
 /**
@@ -105,7 +113,9 @@ export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> 
     const documents = servedDocuments(correctMetadata as OAuthMetadata, correctJwks as Jwks);
     if (broken.metadata) documents[METADATA_PATH] = broken.metadata(correctMetadata, base);
     if (broken.jwks) documents[JWKS_PATH] = broken.jwks(correctJwks);
-    if (path === undefined || !(path in documents)) return sendError(response, 404, 'not_found');
+    const method = request.method ?? 'GET';
+    if (path === undefined || !(path in documents))
+      return sendError(response, new NotFoundError('fixture 404'), undefined, method, path ?? '/');
     if (request.method === 'OPTIONS') {
       response.writeHead(204, {
         ...CORS,
@@ -115,8 +125,9 @@ export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> 
       });
       return void response.end();
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD')
-      return sendError(response, 405, 'method_not_allowed', { allow: 'GET, HEAD, OPTIONS' });
+    if (method !== 'GET' && method !== 'HEAD') {
+      return sendError(response, new MethodNotAllowedError(method, ['GET', 'HEAD', 'OPTIONS']), path, method, path);
+    }
     const body = JSON.stringify(documents[path]);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
     const headers: Record<string, string> = { ...CORS, etag };
