@@ -1,7 +1,8 @@
 /**
- * The add-an-operation drill, on a temporary copy of the project: the API team adds
- * `GET /.well-known/openid-configuration` to openapi.json, upstream-style (its errors are `4XX`/`default` →
- * `Error`), and follows the loop: `npm run generate`; the type-check names the missing handler and the file that
+ * The add-an-operation drill, on a temporary copy of the project: the API team adds a discovery document (shaped
+ * like OpenID Connect Discovery's, at a path no real operation will take, so that the drill keeps working once
+ * openapi.json grows) to openapi.json, upstream-style (its errors are `4XX`/`default` → `Error`), and follows the
+ * loop: `npm run generate`; the type-check names the missing handler and the file that
  * registers handlers, and so does the boot; the handler is written there, as a value source like the metadata's;
  * then the type-check and the suites that cover every operation (the contract suite, the error rendering, the
  * handler registry, `verify` against the server) pass with no test edited. Only openapi.json, generated/ and the
@@ -20,8 +21,9 @@ import { spawnLogged } from './support/process.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
-const PATH = '/.well-known/openid-configuration';
-const OPERATION = 'getOpenidConfiguration';
+const PATH = '/.well-known/__drill-discovery__';
+const OPERATION = 'getDrillDiscovery';
+const SCHEMA_NAME = 'DrillDiscoveryMetadata';
 const HANDLERS = 'src/documents/handlers.ts';
 /** How vitest names the suites' `describe.each` blocks of the operation. */
 const TITLE = `'get' '${PATH}'`;
@@ -52,10 +54,10 @@ const OPERATION_OBJECT = {
   tags: ['Well-Known'],
   summary: PATH,
   description:
-    'Returns the OpenID Connect Discovery 1.0 provider metadata of the issuer. No authentication is required as this is a public discovery endpoint.',
+    'Returns provider metadata shaped like OpenID Connect Discovery 1.0 §3. No authentication is required as this is a public discovery endpoint.',
   security: [],
   responses: {
-    '200': { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/OpenIDProviderMetadata' } } } },
+    '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${SCHEMA_NAME}` } } } },
     '4XX': { $ref: '#/components/responses/DEFAULT_ERROR' },
     default: { $ref: '#/components/responses/DEFAULT_ERROR' },
   },
@@ -163,7 +165,7 @@ beforeAll(async () => {
     components: { schemas: Record<string, unknown> };
   };
   spec.paths[PATH] = { get: OPERATION_OBJECT };
-  spec.components.schemas.OpenIDProviderMetadata = SCHEMA;
+  spec.components.schemas[SCHEMA_NAME] = SCHEMA;
   writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
 
   // 2. npm run generate.
@@ -179,8 +181,8 @@ beforeAll(async () => {
   // 4. Write the handler where they are registered.
   const handlersFile = join(copy, HANDLERS);
   const handlers = readFileSync(handlersFile, 'utf8');
-  const anchor = '    getWellKnownOauthAuthorizationServer: constantSource(metadata),\n';
-  if (!handlers.includes(anchor)) throw new Error(`${HANDLERS} no longer registers the metadata as the drill expects`);
+  const anchor = '  return {\n';
+  if (!handlers.includes(anchor)) throw new Error(`${HANDLERS} no longer returns the handler map as the drill expects`);
   writeFileSync(handlersFile, handlers.replace(anchor, anchor + HANDLER));
 
   // 5. The type-check, the formatting and the suites covering every operation pass, no test edited.
