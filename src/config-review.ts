@@ -7,6 +7,7 @@
 import type { Config, ConfigReading } from './config.js';
 import { Contract } from './contract/contract.js';
 import { KeysDirError } from './errors.js';
+import { errorRendering } from './http/errors.js';
 import { defaultKeysDir, devKeysDirError, publishesAKey } from './keys/dev-key.js';
 import { scanKeysDir } from './keys/key-dir.js';
 import type { KeySet } from './keys/key-set.js';
@@ -33,12 +34,23 @@ export interface ConfigReview {
 }
 
 /**
+ * The contract the service serves: `options.contract`, else the compiled one. A contract that declares an error
+ * schema the server cannot render is refused here (a `SpecError` naming the operation and the schema), so the boot
+ * and `--check` refuse the same documents.
+ */
+export function servedContract(options: ServiceOptions = {}): Contract {
+  const contract = options.contract ?? Contract.load();
+  errorRendering(contract);
+  return contract;
+}
+
+/**
  * Judges `reading` and everything that depends on it. Contract and filesystem failures that are not about a
  * setting (an `openapi.json` the build refuses, a bug) are thrown, not listed.
  */
 export async function reviewConfig(reading: ConfigReading, options: ServiceOptions = {}): Promise<ConfigReview> {
   const { config } = reading;
-  const contract = options.contract ?? Contract.load();
+  const contract = servedContract(options);
   const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
   const problems = [...reading.problems];
   let keys: KeySet | undefined;

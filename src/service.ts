@@ -7,7 +7,7 @@
  * bound port, the documents built and the application attached; the admin port is bound last.
  */
 import type { Config } from './config.js';
-import { keysDirProblem } from './config-review.js';
+import { keysDirProblem, servedContract } from './config-review.js';
 import { Contract } from './contract/contract.js';
 import { registerHandlers } from './documents/handlers.js';
 import { bindHandlers, type PublishedDocuments } from './documents/registry.js';
@@ -15,7 +15,6 @@ import type { DocumentEvent } from './documents/representation.js';
 import { ConfigError, KeysDirError } from './errors.js';
 import { createAdminApp } from './http/admin.js';
 import { createPublicApp } from './http/app.js';
-import { errorRendering } from './http/errors.js';
 import { listen } from './http/listen.js';
 import { observeTransport } from './http/observe.js';
 import { answerWith, createLimitedServer, drain, type ServerLimits } from './http/server.js';
@@ -79,9 +78,8 @@ export async function openKeys<K>(config: Config, contract: Contract, keysDir: s
  */
 export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
   const logger = options.logger ?? silentLogger();
-  const contract = options.contract ?? Contract.load();
   // A declared error schema the server cannot render stops the boot before anything is opened or bound.
-  errorRendering(contract);
+  const contract = servedContract(options);
   const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
   const keys = await openKeys(config, contract, keysDir, async (dir) => {
     // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,

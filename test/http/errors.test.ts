@@ -8,6 +8,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from '../../src/check.js';
+import { readConfig } from '../../src/config.js';
 import { Contract } from '../../src/contract/contract.js';
 import {
   BadRequestError,
@@ -222,5 +224,15 @@ describe('the boot check of declared error schemas', () => {
     const start = startTestService({ KEYS_DIR: keysDirWith({ 'boot-key': rsaKey() }) }, { contract });
     await expect(start).rejects.toBeInstanceOf(SpecError);
     await expect(start).rejects.toThrow('getWellKnownUpstreamStyle (GET /.well-known/__upstream-style__)');
+  });
+
+  it('fails --check the same way, naming the operation', async () => {
+    const contract = await contractWithDefault(problem);
+    const lines: string[] = [];
+    const code = await runCheck(readConfig({ KEYS_DIR: keysDirWith({ 'check-key': rsaKey() }) }), (line) => lines.push(line), { contract });
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      expect.stringMatching(/^FAIL \S*openapi\.json: getWellKnownUpstreamStyle \(GET \/\.well-known\/__upstream-style__\) for its default/),
+    ]);
   });
 });
