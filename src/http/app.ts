@@ -1,8 +1,8 @@
 /**
  * The public application: the contract's documents and nothing else. Koa middleware, outermost first:
- * observe (request id, log line, metrics) → errors (the one error renderer) → security headers →
- * CORS → framing (Host, announced body) → the router built from the contract's operations, which answers with
- * the operation's prebuilt, validated representation.
+ * observe (request id, log line, metrics) → errors (the one error renderer) → the router built from
+ * the contract's operations, which sets the headers every answer carries (security, CORS), refuses bad framing
+ * (Host, announced body) and answers with the operation's prebuilt, validated representation.
  */
 import Koa from 'koa';
 import type { Contract } from '../contract/contract.js';
@@ -11,10 +11,8 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CorsPolicy } from './cors.js';
 import { errors } from './errors.js';
-import { framing } from './framing.js';
 import { observe, type DrainState } from './observe.js';
 import { contractRouter } from './router.js';
-import { securityHeaders } from './security-headers.js';
 
 /** Everything the public application is built from. */
 export interface PublicAppOptions {
@@ -36,9 +34,6 @@ export function createPublicApp(options: PublicAppOptions): Koa {
   const cors = new CorsPolicy(options.corsOrigins);
   app.use(observe(options.logger, options.metrics, options.drain));
   app.use(errors(options.contract));
-  app.use(securityHeaders);
-  app.use(cors.middleware);
-  app.use(framing);
   app.use(contractRouter(options.contract, { documents: options.documents, cors, cacheControl: `public, max-age=${options.cacheMaxAge}` }));
   return app;
 }

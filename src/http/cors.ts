@@ -6,7 +6,7 @@
  * Hand-written rather than @koa/cors: @koa/cors sends `Vary: Origin` on every answer even with `*` (so a CDN keeps
  * one copy of each document per Origin), and answers preflights on paths the contract does not have.
  */
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 
 /** Seconds a browser may cache a preflight. Chromium caps this at 7200. */
 export const PREFLIGHT_MAX_AGE = 7200;
@@ -25,22 +25,30 @@ export class CorsPolicy {
     this.#origins = origins === '*' ? undefined : new Set(origins);
   }
 
-  /** The middleware: the CORS headers of an actual answer, errors included, so browser scripts can read them. */
-  readonly middleware: Middleware = (ctx, next) => {
-    if (this.#origins === undefined) {
-      // The common case, once per request: straight to setHeader, without ctx.set's per-call arrays.
-      ctx.res.setHeader('Access-Control-Allow-Origin', '*');
-      ctx.res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-    } else {
-      ctx.vary('Origin');
-      const origin = ctx.get('Origin');
-      if (origin !== '' && this.#origins.has(origin)) {
-        ctx.set('Access-Control-Allow-Origin', origin);
-        ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
-      }
+  /** The CORS headers every actual answer carries whatever the request, errors included: with `*`, all of them. */
+  get staticHeaders(): ReadonlyArray<readonly [string, string]> {
+    return this.#origins === undefined
+      ? [
+          ['Access-Control-Allow-Origin', '*'],
+          ['Access-Control-Expose-Headers', EXPOSED_HEADERS],
+        ]
+      : [];
+  }
+
+  /** Whether an answer's CORS headers depend on the request (`Origin`), beyond {@link CorsPolicy.staticHeaders}. */
+  get dependsOnOrigin(): boolean {
+    return this.#origins !== undefined;
+  }
+
+  /** The CORS headers of an actual answer to a request naming an `Origin` in the list, so browser scripts can read it. */
+  setOriginHeaders(ctx: Context): void {
+    ctx.vary('Origin');
+    const origin = ctx.get('Origin');
+    if (origin !== '' && this.#origins?.has(origin) === true) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
     }
-    return next();
-  };
+  }
 
   /**
    * Answers an OPTIONS request on a known path with 204: the CORS preflight headers when it is a preflight,

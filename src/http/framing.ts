@@ -11,7 +11,7 @@
  * Per request this is a walk over the raw header names, one short regex test and two header lookups.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Middleware } from 'koa';
+import type { Context } from 'koa';
 import { BadRequestError, ContentTooLargeError, type HttpError } from '../errors.js';
 import { MALFORMED_ROUTE } from '../observability/metrics.js';
 import type { RouteState } from './observe.js';
@@ -74,10 +74,10 @@ function framingError(req: IncomingMessage): HttpError | undefined {
  * labels the request `(malformed)` for the metrics and closes the connection after the answer (like nginx, a
  * client that frames requests wrongly gets no further ones read).
  */
-export const framing: Middleware = function framing(ctx, next) {
+export function refuseBadFraming(ctx: Context): void {
   const error = framingError(ctx.req);
-  if (error === undefined) return next();
+  if (error === undefined) return;
   (ctx.state as RouteState).route = MALFORMED_ROUTE;
   ctx.res.shouldKeepAlive = false;
   throw error;
-};
+}

@@ -4,7 +4,7 @@
  * duration, request id) and the request metrics. This is the single place requests and their errors are logged.
  */
 import { randomUUID } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { primitivesLogger, requestLineWriter, type Logger } from '../observability/logger.js';
 import { MALFORMED_ROUTE, UNKNOWN_METHOD, UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
 import type { ServerEvents } from './client-error.js';
@@ -32,30 +32,34 @@ export interface RouteState {
 /** Observes every request: its id, then the metrics and the one log line. */
 export function observe(logger: Logger, metrics: Metrics, drain: DrainState): Middleware {
   const writeLine = requestLineWriter(logger);
+  /** Records one answered request: the metrics, then the log line (the error's, with its cause, for a 5xx). */
+  const record = (ctx: Context, requestId: string, startedMs: number): void => {
+    const ms = performance.now() - startedMs;
+    const state = ctx.state as RouteState & ErrorState;
+    // The values of `ctx.status` and `ctx.method`, read without Koa's delegating getters.
+    const status = ctx.res.statusCode;
+    const method = ctx.req.method ?? '';
+    const durationMs = Math.round(ms * 1e3) / 1e3;
+    try {
+      metrics.observeRequest(state.route ?? UNMATCHED_ROUTE, method, status, ms / 1e3);
+      const line = { requestId, method, path: ctx.path, status, durationMs };
+      if (status >= 500) logger.error({ ...line, err: state.error?.cause ?? state.error }, 'request failed');
+      else writeLine(line);
+    } catch (error) {
+      // The answer is ready: a failing log destination (a full or closed stdout) must not turn it into Koa's
+      // text 500. Say so on stderr once, not once per request.
+      warnOnce(error);
+    }
+  };
   return function observeRequest(ctx, next) {
-    const started = process.hrtime.bigint();
+    const startedMs = performance.now();
     const requestId = requestIdOf(ctx.req.headers['x-request-id']);
     ctx.set('X-Request-Id', requestId);
     // During shutdown every answer closes its connection, so keep-alive clients reconnect to another replica
     // instead of sending a request to a socket that is about to close. Node then sends `Connection: close`. Set
     // before the layers below run, so the server knows it before the answer is written (see `server.ts`).
     if (drain.draining) ctx.res.shouldKeepAlive = false;
-    return next().then(() => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const state = ctx.state as RouteState & ErrorState;
-      const { status, method } = ctx;
-      const durationMs = Math.round(seconds * 1e6) / 1e3;
-      try {
-        metrics.observeRequest(state.route ?? UNMATCHED_ROUTE, method, status, seconds);
-        const line = { requestId, method, path: ctx.path, status, durationMs };
-        if (status >= 500) logger.error({ ...line, err: state.error?.cause ?? state.error }, 'request failed');
-        else writeLine(line);
-      } catch (error) {
-        // The answer is ready: a failing log destination (a full or closed stdout) must not turn it into Koa's
-        // text 500. Say so on stderr once, not once per request.
-        warnOnce(error);
-      }
-    });
+    return next().then(() => record(ctx, requestId, startedMs));
   };
 }
 

@@ -1,17 +1,23 @@
 /**
- * The server's stdout, written in batches: lines are collected and written with one `write(2)` per ~4 KiB (about
- * 20 request lines), or at the latest {@link FLUSH_MS} after the first line of a batch, so a quiet server's lines
- * are not held back. Writes are synchronous and in order.
+ * The server's stdout, written in batches: lines are encoded into one buffer allocated up front and written with
+ * one `write(2)` per ~4 KiB (about 20 request lines), or at the latest {@link FLUSH_MS} after the first line of a
+ * batch, so a quiet server's lines are not held back. Writes are synchronous and in order.
  *
  * Not pino's own destination (sonic-boom): in batching mode it measures the byte length of the whole pending batch
- * on every write (flattening it), which made writing a request line cost more than building it.
+ * on every write (flattening it), which made writing a request line cost more than building it. Encoding into a
+ * fixed buffer rather than collecting strings: nothing a pending line holds lives in the young generation, where
+ * every object alive at a collection is copied (and counts towards growing it, i.e. towards the resident size).
  */
 import { writeSync } from 'node:fs';
 
-/** A batch is written when it holds this many characters ... */
-const BATCH_CHARS = 4096;
+/** A batch is written when it holds this many bytes ... */
+const BATCH_BYTES = 4096;
 /** ... or this many milliseconds after its first line. */
 const FLUSH_MS = 100;
+/** The buffer: a batch plus room for the line that completes it (a longer line is written on its own). */
+const CAPACITY = 64 * 1024;
+/** Most UTF-8 bytes one UTF-16 code unit of a JavaScript string can take. */
+const MAX_BYTES_PER_UNIT = 3;
 
 /** One `Atomics.wait` cell, to sleep between retries of a write the descriptor is not ready for. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
@@ -19,8 +25,9 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** Lines for a file descriptor, batched. */
 export class BatchedOutput {
   readonly #fd: number;
-  #lines: string[] = [];
-  #chars = 0;
+  readonly #buffer = Buffer.allocUnsafeSlow(CAPACITY);
+  /** Bytes of the buffer holding lines not yet written. */
+  #used = 0;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(fd: number) {
@@ -29,9 +36,15 @@ export class BatchedOutput {
 
   /** Queues `line` (pino's destination interface); writes the batch when it is full. */
   write(line: string): boolean {
-    this.#lines.push(line);
-    this.#chars += line.length;
-    if (this.#chars >= BATCH_CHARS) this.flushSync();
+    if (this.#used + line.length * MAX_BYTES_PER_UNIT > CAPACITY) {
+      this.flushSync();
+      if (line.length * MAX_BYTES_PER_UNIT > CAPACITY) {
+        this.#writeAll(Buffer.from(line));
+        return true;
+      }
+    }
+    this.#used += this.#buffer.write(line, this.#used);
+    if (this.#used >= BATCH_BYTES) this.flushSync();
     else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flushSync(), FLUSH_MS).unref();
     return true;
   }
@@ -42,10 +55,14 @@ export class BatchedOutput {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#lines.length === 0) return;
-    const data = Buffer.from(this.#lines.join(''));
-    this.#lines = [];
-    this.#chars = 0;
+    if (this.#used === 0) return;
+    const used = this.#used;
+    // Emptied first: a failed write drops the batch rather than repeating it before every later line.
+    this.#used = 0;
+    this.#writeAll(this.#buffer.subarray(0, used));
+  }
+
+  #writeAll(data: Buffer): void {
     let written = 0;
     while (written < data.length) {
       try {

@@ -73,6 +73,14 @@ export function flushDestination(destination: StdoutDestination): void {
   }
 }
 
+/** Characters a JSON string holds as they are (RFC 8259 §7): printable ASCII but `"` and `\`. A single class: linear. */
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** `value` as a JSON string: quoted as it is when nothing needs escaping (every path the contract has). */
+function jsonString(value: string): string {
+  return JSON_PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+}
+
 /** The fields of the one line logged per request. */
 export interface RequestLine {
   readonly requestId: string;
@@ -96,7 +104,7 @@ export function requestLineWriter(logger: Logger): (line: RequestLine) => void {
   if (stream === undefined || !logger.isLevelEnabled('info')) return () => undefined;
   return (line) => {
     stream.write(
-      `{"level":"info"${isoTime()}${bindings},"requestId":"${line.requestId}","method":"${line.method}","path":${JSON.stringify(line.path)},"status":${line.status},"durationMs":${line.durationMs},"msg":"request"}\n`,
+      `{"level":"info"${isoTime()}${bindings},"requestId":"${line.requestId}","method":"${line.method}","path":${jsonString(line.path)},"status":${line.status},"durationMs":${line.durationMs},"msg":"request"}\n`,
     );
   };
 }

@@ -36,4 +36,13 @@ describe('BatchedOutput', () => {
     expect(await eventually(() => read() === 'a\nb\n', 10_000)).toBe(true);
     close();
   });
+
+  it('keeps the order and every byte of multi-byte lines and of lines longer than its buffer', () => {
+    const { out, read, close } = output('long');
+    const lines = ['é€😀 first\n', `${'ü'.repeat(30_000)}\n`, 'between\n', `${'y'.repeat(200_000)}\n`, 'last ✓\n'];
+    for (const line of lines) out.write(line);
+    out.flushSync();
+    expect(read()).toBe(lines.join(''));
+    close();
+  });
 });
