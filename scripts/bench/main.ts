@@ -12,9 +12,9 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ServiceError } from '../../src/errors.js';
+import { defineCommand, EXIT, runAsProcess } from '../../src/cli/command.js';
 import { measure, SCENARIOS, type LoadResult } from './load.js';
-import { parseOptions, USAGE, type Options } from './options.js';
+import { BENCH_OPTIONS, optionsOf, USAGE, type Options } from './options.js';
 import { memoryOf, PINNED, pinSelf, start, stop, type Running, type Target } from './processes.js';
 import { captureOurs, differences, JWKS_PATH, type CapturedPaths } from './responses.js';
 import { printReport, type Figures } from './report.js';
@@ -62,7 +62,8 @@ const median = (values: readonly number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 };
 
-async function bench(options: Options): Promise<void> {
+/** Runs the bench; resolves with whether a target was missed. */
+async function bench(options: Options): Promise<boolean> {
   const entry = resolve(ROOT, options.entry ?? 'dist/main.js');
   pinSelf();
   ensureBuild(options, entry);
@@ -210,22 +211,21 @@ async function bench(options: Options): Promise<void> {
     const missed = printReport(figures, options);
     if (options.json !== undefined)
       writeFileSync(options.json, `${JSON.stringify({ options, figures, startup, results: Object.fromEntries(results) }, null, 2)}\n`);
-    if (options.strict && missed) process.exitCode = 1;
+    return missed;
   } finally {
     cleanup();
   }
 }
 
-async function main(argv: readonly string[]): Promise<void> {
-  const options = parseOptions(argv);
-  if (options.help) {
-    console.log(USAGE);
-    return;
-  }
-  await bench(options);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof ServiceError ? `${error.message}\n\n${USAGE}` : error);
-  process.exitCode = error instanceof ServiceError ? 2 : 1;
+const command = defineCommand({
+  name: 'bench',
+  usage: USAGE,
+  options: BENCH_OPTIONS,
+  run: async (line) => {
+    const options = optionsOf(line);
+    const missed = await bench(options);
+    return options.strict && missed ? EXIT.failed : EXIT.ok;
+  },
 });
+
+await runAsProcess(command);

@@ -1,5 +1,6 @@
-/** The flags of `npm run bench`, parsed with the project's one argv parser (`src/cli/args.ts`). */
-import { parseCommandLine } from '../../src/cli/args.js';
+/** The flags of `npm run bench`, declared for the project's one command runner (`src/cli/command.ts`). */
+import type { CommandLine } from '../../src/cli/args.js';
+import type { WithHelp } from '../../src/cli/command.js';
 import { UsageError } from '../../src/errors.js';
 
 export const USAGE = `usage: npm run bench [-- options]
@@ -19,7 +20,7 @@ side by side with a minimal Koa app and a bare node:http server that answer the 
   --no-build
   --strict            exit 1 when a target is missed
   --json FILE         also write every figure as JSON
-  --help              show this text`;
+  -h, --help          show this text`;
 
 /** The bench's settings. */
 export interface Options {
@@ -34,30 +35,29 @@ export interface Options {
   readonly build: 'auto' | 'always' | 'never';
   readonly strict: boolean;
   readonly json: string | undefined;
-  readonly help: boolean;
 }
 
 const string = { type: 'string' } as const;
 const flag = { type: 'boolean' } as const;
 
-/** Parses `argv`; a bad value is a `UsageError` naming the flag. */
-export function parseOptions(argv: readonly string[]): Options {
-  const { values, positionals } = parseCommandLine(argv, {
-    rounds: string,
-    duration: string,
-    warmup: string,
-    connections: string,
-    'startup-reps': string,
-    scenarios: string,
-    entry: string,
-    'log-file': string,
-    build: flag,
-    'no-build': flag,
-    strict: flag,
-    json: string,
-    help: flag,
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0] ?? ''}`);
+/** The flags, as `parseArgs` takes them. */
+export const BENCH_OPTIONS = {
+  rounds: string,
+  duration: string,
+  warmup: string,
+  connections: string,
+  'startup-reps': string,
+  scenarios: string,
+  entry: string,
+  'log-file': string,
+  build: flag,
+  'no-build': flag,
+  strict: flag,
+  json: string,
+} as const;
+
+/** The settings of a parsed command line; a bad value is a `UsageError` naming the flag. */
+export function optionsOf({ values }: CommandLine<WithHelp<typeof BENCH_OPTIONS>>): Options {
   const number = (name: keyof typeof values, fallback: number, min: number): number => {
     const raw = values[name];
     if (raw === undefined) return fallback;
@@ -77,6 +77,5 @@ export function parseOptions(argv: readonly string[]): Options {
     build: values.build === true ? 'always' : values['no-build'] === true ? 'never' : 'auto',
     strict: values.strict === true,
     json: values.json,
-    help: values.help === true,
   };
 }

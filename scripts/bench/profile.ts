@@ -17,17 +17,26 @@ import { request } from 'node:http';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine } from '../../src/cli/args.js';
-import { ServiceError } from '../../src/errors.js';
+import { positiveWholeNumber, type CommandLine } from '../../src/cli/args.js';
+import { defineCommand, EXIT, runAsProcess, type WithHelp } from '../../src/cli/command.js';
 import { freePort, pinned } from './processes.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 const USAGE = `usage: npx tsx scripts/bench/profile.ts [--path P] [--seconds S] [--entry FILE] [--log-file FILE] [--top N]
        npx tsx scripts/bench/profile.ts --startup [--entry FILE]
-       npx tsx scripts/bench/profile.ts --analyze FILE.cpuprofile [--map FILE.map] [--top N]`;
+       npx tsx scripts/bench/profile.ts --analyze FILE.cpuprofile [--map FILE.map] [--top N]
 
-const { values: flags } = parseCommandLine(process.argv.slice(2), {
+  --path P          the path loaded (default /.well-known/jwks.json)
+  --seconds S       seconds of load (default 10)
+  --entry FILE      the server's entry (default dist/main.js, built by npm run build)
+  --log-file FILE   where the server's stdout goes (default /dev/null)
+  --top N           functions listed (default 30)
+  --startup         profile from spawn to the first 200, then stop (no load)
+  --analyze FILE    print the summary of an existing .cpuprofile (--map: its bundle's source map)
+  -h, --help        show this text`;
+
+const OPTIONS = {
   path: { type: 'string' },
   seconds: { type: 'string' },
   entry: { type: 'string' },
@@ -36,8 +45,12 @@ const { values: flags } = parseCommandLine(process.argv.slice(2), {
   startup: { type: 'boolean' },
   analyze: { type: 'string' },
   map: { type: 'string' },
-  help: { type: 'boolean' },
-});
+} as const;
+
+type Flags = CommandLine<WithHelp<typeof OPTIONS>>['values'];
+
+/** How many functions to list. */
+const topOf = (flags: Flags): number => positiveWholeNumber('top', flags.top) ?? 30;
 
 interface ProfileNode {
   id: number;
@@ -119,10 +132,10 @@ function analyze(file: string, mapFile: string | undefined, top = 30): void {
   print('self time by function', byFunction, top);
 }
 
-async function profileRun(): Promise<void> {
+async function profileRun(flags: Flags): Promise<void> {
   const entry = resolve(ROOT, flags.entry ?? 'dist/main.js');
   const path = flags.path ?? '/.well-known/jwks.json';
-  const seconds = Number(flags.seconds ?? '10');
+  const seconds = positiveWholeNumber('seconds', flags.seconds) ?? 10;
   const startup = flags.startup === true;
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'tmp', 'profile-'));
@@ -147,14 +160,18 @@ async function profileRun(): Promise<void> {
   await exited;
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no profile written in ${dir}`);
-  analyze(join(dir, file), `${entry}.map`, Number(flags.top ?? '30'));
+  analyze(join(dir, file), `${entry}.map`, topOf(flags));
 }
 
-try {
-  if (flags.help === true) console.log(USAGE);
-  else if (flags.analyze !== undefined) analyze(flags.analyze, flags.map ?? join(ROOT, 'dist/main.js.map'), Number(flags.top ?? '30'));
-  else await profileRun();
-} catch (error) {
-  console.error(error instanceof ServiceError ? `${error.message}\n\n${USAGE}` : error);
-  process.exitCode = 1;
-}
+const command = defineCommand({
+  name: 'profile',
+  usage: USAGE,
+  options: OPTIONS,
+  run: async ({ values: flags }) => {
+    if (flags.analyze !== undefined) analyze(flags.analyze, flags.map ?? join(ROOT, 'dist/main.js.map'), topOf(flags));
+    else await profileRun(flags);
+    return EXIT.ok;
+  },
+});
+
+await runAsProcess(command);
