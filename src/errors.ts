@@ -1,7 +1,7 @@
 /**
  * The service's error classes. Each has a stable `code` from the closed {@link ErrorCode} union, so callers
  * branch on `code` (or `instanceof`), never on message text. Errors with an HTTP `status` are rendered to clients
- * as the contract's `ApiErrorResponse` by the one error middleware (`src/http/errors.ts`); the others stop the boot
+ * as the contract's `ApiErrorResponse` by the one error renderer (`src/http/errors.ts`); the others stop the boot
  * or a CLI with their message.
  */
 

@@ -1,8 +1,8 @@
 /**
  * The public application: the contract's documents and nothing else. Koa middleware, outermost first:
- * observe (request id, log line, metrics) → errors (the one error renderer) → the router built from
- * the contract's operations, which sets the headers every answer carries (security, CORS), refuses bad framing
- * (Host, announced body) and answers with the operation's prebuilt, validated representation.
+ * observe (request id; errors answered by the one error renderer, `errors.ts`; log line, metrics) → the router
+ * built from the contract's operations, which sets the headers every answer carries (security, CORS), refuses bad
+ * framing (Host, announced body) and answers with the operation's prebuilt, validated representation.
  */
 import Koa from 'koa';
 import type { Contract } from '../contract/contract.js';
@@ -10,7 +10,7 @@ import type { PublishedDocuments } from '../documents/registry.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { CorsPolicy } from './cors.js';
-import { errors } from './errors.js';
+import { errorAnswerer } from './errors.js';
 import { observe, type DrainState } from './observe.js';
 import { contractRouter } from './router.js';
 
@@ -29,11 +29,10 @@ export interface PublicAppOptions {
 /** Creates the public Koa application. */
 export function createPublicApp(options: PublicAppOptions): Koa {
   const app = new Koa();
-  // Errors are rendered by the error middleware and logged by observe; Koa's own stderr printing would log twice.
+  // Errors are rendered (errors.ts) and logged by observe; Koa's own stderr printing would log twice.
   app.silent = true;
   const cors = new CorsPolicy(options.corsOrigins);
-  app.use(observe(options.logger, options.metrics, options.drain));
-  app.use(errors(options.contract));
+  app.use(observe(options.logger, options.metrics, options.drain, errorAnswerer(options.contract)));
   app.use(contractRouter(options.contract, { documents: options.documents, cors, cacheControl: `public, max-age=${options.cacheMaxAge}` }));
   return app;
 }

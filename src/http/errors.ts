@@ -1,5 +1,5 @@
 /**
- * The one error middleware, and the error bodies it renders. An error answer has the shape `openapi.json`
+ * The one error renderer, and the error bodies it renders. An error answer has the shape `openapi.json`
  * declares for it (the rule is `src/contract/error-schemas.ts`): the contract's `ApiErrorResponse` (`message`,
  * `type`, an ISO 8601 `timestamp`, plus `code`, `url` and `detail`) for everything this service declares itself
  * and for errors before routing, and upstream's `Error` (`code` = the HTTP status, `status`, `message`) for an
@@ -14,7 +14,7 @@
  * @see https://spec.openapis.org/oas/v3.1.0#responses-object
  */
 import { STATUS_CODES } from 'node:http';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { components } from '../../generated/openapi.js';
 import type { Contract } from '../contract/contract.js';
 import { methodNotAllowedValidator, operationErrorValidator, unroutedErrorValidator } from '../contract/error-schemas.js';
@@ -200,11 +200,11 @@ function buildRendering(contract: Contract): ErrorRendering {
 }
 
 /** The client-facing error for anything thrown: itself when it is an {@link HttpError}, otherwise a generic 500. */
-export function toHttpError(error: unknown): HttpError {
+function toHttpError(error: unknown): HttpError {
   return error instanceof HttpError ? error : new InternalError({ cause: error });
 }
 
-/** State the error middleware leaves for the request logger. */
+/** State the error renderer leaves for the request logger. */
 export interface ErrorState {
   /** The error answered, with its cause, for the log line. */
   error?: HttpError;
@@ -222,12 +222,11 @@ function renderError(ctx: Context, error: HttpError, rendering: ErrorRendering):
 }
 
 /**
- * The error middleware: renders anything the layers below it throw in the shape `contract` declares for it
- * (see {@link errorRendering}, which throws when the contract declares an error schema no shape satisfies).
+ * Answers whatever the router throws in the shape `contract` declares for it (see {@link errorRendering}, which
+ * throws when the contract declares an error schema no shape satisfies). The outermost middleware (`observe.ts`)
+ * calls it from its rejection handler.
  */
-export function errors(contract: Contract): Middleware {
+export function errorAnswerer(contract: Contract): (ctx: Context, thrown: unknown) => void {
   const rendering = errorRendering(contract);
-  return function answerErrors(ctx, next) {
-    return next().catch((error: unknown) => renderError(ctx, toHttpError(error), rendering));
-  };
+  return (ctx, thrown) => renderError(ctx, toHttpError(thrown), rendering);
 }

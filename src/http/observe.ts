@@ -1,7 +1,12 @@
 /**
- * Request identity, logging and metrics: the outermost middleware. It gives each request its id (echoed in
- * `X-Request-Id`) and, once the layers below have answered, records it: one log line (method, path, status,
- * duration, request id) and the request metrics. This is the single place requests and their errors are logged.
+ * Request identity, errors, logging and metrics: the outermost middleware. It gives each request its id (echoed
+ * in `X-Request-Id`), has whatever the router throws answered by the one error renderer (`errors.ts`), and once
+ * the answer is set records it: one log line (method, path, status, duration, request id) and the request
+ * metrics. This is the single place requests and their errors are logged.
+ *
+ * The error renderer is called from this layer's rejection handler rather than being a Koa layer of its own:
+ * that layer (a bound `next`, a call, a promise and a closure per request) measured ~3.5 % of the server's CPU
+ * per request (both servers loaded at once on one core, against a minimal Koa app, 304 answers).
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
@@ -30,7 +35,12 @@ export interface RouteState {
 }
 
 /** Observes every request: its id, then the metrics and the one log line. */
-export function observe(logger: Logger, metrics: Metrics, drain: DrainState): Middleware {
+export function observe(
+  logger: Logger,
+  metrics: Metrics,
+  drain: DrainState,
+  answerError: (ctx: Context, thrown: unknown) => void,
+): Middleware {
   const writeLine = requestLineWriter(logger);
   /** Records one answered request: the metrics, then the log line (the error's, with its cause, for a 5xx). */
   const record = (ctx: Context, requestId: string, startedMs: number): void => {
@@ -59,7 +69,13 @@ export function observe(logger: Logger, metrics: Metrics, drain: DrainState): Mi
     // instead of sending a request to a socket that is about to close. Node then sends `Connection: close`. Set
     // before the layers below run, so the server knows it before the answer is written (see `server.ts`).
     if (drain.draining) ctx.res.shouldKeepAlive = false;
-    return next().then(() => record(ctx, requestId, startedMs));
+    return next().then(
+      () => record(ctx, requestId, startedMs),
+      (error: unknown) => {
+        answerError(ctx, error);
+        record(ctx, requestId, startedMs);
+      },
+    );
   };
 }
 

@@ -22,6 +22,12 @@ export const UNKNOWN_METHOD = '(unknown)';
 /** Why the public listener closed a connection without answering (the `reason` label). */
 export type DropReason = 'max_connections' | 'request_timeout';
 
+/** Requests of one label set counted since the last scrape. */
+interface PendingCount {
+  readonly labels: { route: string; method: string; status: string };
+  count: number;
+}
+
 /** The service's metrics. */
 export interface Metrics {
   readonly registry: Registry;
@@ -45,14 +51,16 @@ export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
   // Request counts are kept in plain numbers per label set and handed to prom-client when it collects (every
   // scrape), so recording a request is a map lookup and an addition instead of prom-client's per-call label
   // validation and hashing. What /metrics shows is the same.
-  const pending = new Map<string, { readonly labels: { route: string; method: string; status: string }; count: number }>();
+  // Keyed route → method → status: three lookups on strings the request already holds, with no key to build.
+  const pending = new Map<string, Map<string, Map<number, PendingCount>>>();
+  const allPending: PendingCount[] = [];
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'Requests answered on the public port, by route template, method and status.',
     labelNames: ['route', 'method', 'status'] as const,
     registers: [registry],
     collect() {
-      for (const entry of pending.values()) {
+      for (const entry of allPending) {
         if (entry.count === 0) continue;
         this.inc(entry.labels, entry.count);
         entry.count = 0;
@@ -141,15 +149,19 @@ export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
   return {
     registry,
     observeRequest(route, method, status, seconds) {
-      const key = `${route}\u0000${method}\u0000${status}`;
-      let counter = pending.get(key);
+      let byMethod = pending.get(route);
+      if (byMethod === undefined) pending.set(route, (byMethod = new Map<string, Map<number, PendingCount>>()));
+      let byStatus = byMethod.get(method);
+      if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, PendingCount>()));
+      let counter = byStatus.get(status);
       if (counter === undefined) {
         // Validated and created in prom-client at once, so a bad label fails here as before and the series
         // exists (at 0) from its first request.
         const labels = { route, method, status: String(status) };
         requests.inc(labels, 0);
         counter = { labels, count: 0 };
-        pending.set(key, counter);
+        byStatus.set(status, counter);
+        allPending.push(counter);
       }
       counter.count += 1;
       if (seconds === undefined) return;

@@ -22,7 +22,7 @@ import {
   NotFoundError,
   SpecError,
 } from '../../src/errors.js';
-import { errorRendering, errors } from '../../src/http/errors.js';
+import { errorAnswerer, errorRendering } from '../../src/http/errors.js';
 import type { RouteState } from '../../src/http/observe.js';
 import { compiledContract } from '../support/contract.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
@@ -56,7 +56,7 @@ interface Answer {
 }
 
 /**
- * The error middleware of `contract` alone, in front of a layer that records `x-route` as the matched path (as
+ * The error renderer of `contract` alone, in a layer of its own, in front of a layer that records `x-route` as the matched path (as
  * the router does) and throws the error named by `x-error`.
  */
 async function errorServer(
@@ -64,7 +64,8 @@ async function errorServer(
 ): Promise<{ answer: (error: string, method: string, path: string, route?: string) => Promise<Answer>; server: Server }> {
   const app = new Koa();
   app.silent = true;
-  app.use(errors(contract));
+  const answerError = errorAnswerer(contract);
+  app.use((ctx, next) => next().catch((error: unknown) => answerError(ctx, error)));
   app.use((ctx) => {
     const route = ctx.get('x-route');
     if (route !== '') (ctx.state as RouteState).route = route;
