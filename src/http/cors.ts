@@ -9,7 +9,7 @@
 import type { Context } from 'koa';
 
 /** Seconds a browser may cache a preflight. Chromium caps this at 7200. */
-export const PREFLIGHT_MAX_AGE = 7200;
+const PREFLIGHT_MAX_AGE = 7200;
 
 /** Response headers a browser script may read beyond the CORS-safelisted ones. */
 const EXPOSED_HEADERS = 'ETag, X-Request-Id';
