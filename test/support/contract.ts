@@ -10,19 +10,28 @@ import { compileContract } from '../../scripts/contract/compile.js';
 import { Contract, type CompiledContract } from '../../src/contract/contract.js';
 import { projectRoot } from '../../src/contract/spec.js';
 
-/** Compiles `specFile` and loads it. Rejects with the compiler's `SpecError` when it refuses the document. */
-export async function compiledContract(specFile: string): Promise<Contract> {
-  const { js } = await compileContract(specFile);
-  // Inside the project, so that the module's imports of ajv's runtime resolve to its node_modules.
+/**
+ * Writes the compiled module `js` to a scratch file inside the project (so that its imports of Ajv's runtime resolve
+ * to the project's node_modules), runs `use` with its path, and removes it.
+ */
+export async function withContractModule<T>(js: string, use: (file: string) => Promise<T>): Promise<T> {
   const scratch = join(projectRoot(), 'tmp');
   mkdirSync(scratch, { recursive: true });
   const dir = mkdtempSync(join(scratch, 'contract-'));
   try {
     const file = join(dir, 'contract.js');
     writeFileSync(file, js);
-    const module = (await import(pathToFileURL(file).href)) as { contract: CompiledContract };
-    return Contract.load(specFile, module.contract);
+    return await use(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Compiles `specFile` and loads it. Rejects with the compiler's `SpecError` when it refuses the document. */
+export async function compiledContract(specFile: string): Promise<Contract> {
+  const { js } = await compileContract(specFile);
+  return withContractModule(js, async (file) => {
+    const module = (await import(pathToFileURL(file).href)) as { contract: CompiledContract };
+    return Contract.load(specFile, module.contract);
+  });
 }

@@ -2,13 +2,11 @@
  * The contract compiler (`npm run generate`): what it writes for the project's openapi.json, and how it refuses a
  * document the toolchain cannot honour, one line per problem naming the JSON pointer in openapi.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compileContract } from '../../../scripts/contract/compile.js';
-import { projectRoot } from '../../../src/contract/spec.js';
 import { SpecError } from '../../../src/errors.js';
+import { withContractModule } from '../../support/contract.js';
 import { runToEnd } from '../../support/process.js';
 import { writeSpec } from '../../support/spec-copy.js';
 
@@ -32,12 +30,7 @@ describe('compileContract', () => {
 
   it('uses Ajv’s runtime helpers the same way under Node as under the tests (a maxLength validator runs in both)', async () => {
     const { js } = await compileContract(writeSpec((doc) => (doc.components.schemas.OAuthMetadata.properties.issuer.maxLength = 8)));
-    const scratch = join(projectRoot(), 'tmp');
-    mkdirSync(scratch, { recursive: true });
-    const dir = mkdtempSync(join(scratch, 'contract-'));
-    try {
-      const file = join(dir, 'contract.js');
-      writeFileSync(file, js);
+    await withContractModule(js, async (file) => {
       const probe = `const m = await import(${JSON.stringify(pathToFileURL(file).href)}); const v = m.contract.validators.schema_OAuthMetadata; v({ issuer: 'https://too-long.example' }); console.log(v.errors.map((e) => e.keyword).join(','));`;
       const underNode = await runToEnd(process.execPath, ['--input-type=module', '-e', probe]);
       expect(underNode.stderr).toBe('');
@@ -46,9 +39,7 @@ describe('compileContract', () => {
       const validate = module.schema_OAuthMetadata as ((value: unknown) => boolean) & { errors: { keyword: string }[] };
       validate({ issuer: 'https://too-long.example' });
       expect(validate.errors.map((e) => e.keyword)).toContain('maxLength');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it.each([
