@@ -5,17 +5,16 @@
  * and with no development key yet, it says what `npm start` would do instead of generating one.
  */
 import type { ConfigReading } from './config.js';
-import { reviewConfig } from './config-review.js';
+import { reviewConfig, type ReviewOptions } from './config-review.js';
 import { ConfigError, ServiceError } from './errors.js';
 import { keyReport } from './keys/key-report.js';
-import type { ServiceOptions } from './service.js';
 
 /**
  * Runs the check on `reading` (see `readConfig`), writing the report with `write`; resolves with the exit code.
  * Every configuration problem is reported at once (see `reviewConfig`): `FAIL invalid configuration:` and one
  * line per problem, without the report, which would describe a service that cannot start.
  */
-export async function runCheck(reading: ConfigReading, write: (line: string) => void, options: ServiceOptions = {}): Promise<number> {
+export async function runCheck(reading: ConfigReading, write: (line: string) => void, options: ReviewOptions = {}): Promise<number> {
   let review;
   try {
     review = await reviewConfig(reading, options);

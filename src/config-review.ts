@@ -12,7 +12,6 @@ import { defaultKeysDir, devKeysDirError, publishesAKey } from './keys/dev-key.j
 import { scanKeysDir } from './keys/key-dir.js';
 import type { KeySet } from './keys/key-set.js';
 import { checkMetadata, type OAuthMetadata } from './metadata/metadata.js';
-import type { ServiceOptions } from './service.js';
 
 /** What a review found. */
 export interface ConfigReview {
@@ -33,12 +32,20 @@ export interface ConfigReview {
   readonly problems: readonly string[];
 }
 
+/** What the review reads besides the settings: injection points for tests and tools (see `ServiceOptions`). */
+export interface ReviewOptions {
+  /** The contract; default `Contract.load()`, the project's `openapi.json` as compiled in `generated/`. */
+  readonly contract?: Contract;
+  /** Where the embedded development key lives when `KEYS_DIR` is unset; default `<project>/.dev-keys`. */
+  readonly devKeysDir?: string;
+}
+
 /**
  * The contract the service serves: `options.contract`, else the compiled one. A contract that declares an error
  * schema the server cannot render is refused here (a `SpecError` naming the operation and the schema), so the boot
  * and `--check` refuse the same documents.
  */
-export function servedContract(options: ServiceOptions = {}): Contract {
+export function servedContract(options: ReviewOptions = {}): Contract {
   const contract = options.contract ?? Contract.load();
   errorRendering(contract);
   return contract;
@@ -48,7 +55,7 @@ export function servedContract(options: ServiceOptions = {}): Contract {
  * Judges `reading` and everything that depends on it. Contract and filesystem failures that are not about a
  * setting (an `openapi.json` the build refuses, a bug) are thrown, not listed.
  */
-export async function reviewConfig(reading: ConfigReading, options: ServiceOptions = {}): Promise<ConfigReview> {
+export async function reviewConfig(reading: ConfigReading, options: ReviewOptions = {}): Promise<ConfigReview> {
   const { config } = reading;
   const contract = servedContract(options);
   const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();

@@ -7,7 +7,7 @@
  * bound port, the documents built and the application attached; the admin port is bound last.
  */
 import type { Config } from './config.js';
-import { keysDirProblem, servedContract } from './config-review.js';
+import { keysDirProblem, servedContract, type ReviewOptions } from './config-review.js';
 import { Contract } from './contract/contract.js';
 import { registerHandlers } from './documents/handlers.js';
 import { bindHandlers, type PublishedDocuments } from './documents/registry.js';
@@ -25,12 +25,8 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import { createMetrics, type Metrics } from './observability/metrics.js';
 
 /** Options that are not configuration: injection points for tests and tools. */
-export interface ServiceOptions {
+export interface ServiceOptions extends ReviewOptions {
   readonly logger?: Logger;
-  /** The contract; default `Contract.load()`, the project's `openapi.json` as compiled in `generated/`. */
-  readonly contract?: Contract;
-  /** Where the embedded development key lives when `KEYS_DIR` is unset; default `<project>/.dev-keys`. */
-  readonly devKeysDir?: string;
   /** Replaces some server limits of both listeners (tests use small timeouts); default `SERVER_LIMITS`. */
   readonly serverLimits?: Partial<ServerLimits>;
 }

@@ -9,10 +9,13 @@
  *
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  */
+import type { OperationId, SuccessBody } from '../../generated/operations.js';
 import type { Jwks } from '../keys/public-jwk.js';
 import type { OAuthMetadata } from '../metadata/types.js';
 import { constantSource, type DocumentSource } from './document-source.js';
-import type { Handlers } from './registry.js';
+
+/** Every operation's data source, typed from `generated/`: an operation of the contract without one is a type error. */
+export type Handlers = { readonly [K in OperationId]: DocumentSource<SuccessBody<K>> };
 
 /** This file, as the boot refusal for an operation without a handler names it. */
 export const HANDLERS_FILE = 'src/documents/handlers.ts';

@@ -3,16 +3,12 @@
  * so an operation added to the contract without a handler is a type error; {@link bindHandlers} refuses the same
  * at startup for the contract actually loaded. Handlers are registered in `src/documents/handlers.ts`.
  */
-import type { OperationId, SuccessBody } from '../../generated/operations.js';
 import type { Contract } from '../contract/contract.js';
 import { formatSchemaProblem } from '../contract/schema-problems.js';
 import { HandlerMissingError, SpecError } from '../errors.js';
 import type { DocumentSource } from './document-source.js';
 import { HANDLERS_FILE } from './handlers.js';
 import { PublishedDocument, type DocumentEvent } from './representation.js';
-
-/** Every operation's data source, typed from `generated/`. */
-export type Handlers = { readonly [K in OperationId]: DocumentSource<SuccessBody<K>> };
 
 /** The published documents, one per operation of the contract. */
 export interface PublishedDocuments {

@@ -20,7 +20,7 @@ import type { Contract } from '../contract/contract.js';
 import { methodNotAllowedValidator, operationErrorValidator, unroutedErrorValidator } from '../contract/error-schemas.js';
 import { toPointer } from '../contract/schema-problems.js';
 import { HttpError, InternalError, MethodNotAllowedError, SpecError } from '../errors.js';
-import type { RouteState } from './observe.js';
+import type { ErrorState, RouteState } from './request-state.js';
 
 /** The contract's error body. */
 export type ApiErrorResponse = components['schemas']['ApiErrorResponse'];
@@ -202,12 +202,6 @@ function buildRendering(contract: Contract): ErrorRendering {
 /** The client-facing error for anything thrown: itself when it is an {@link HttpError}, otherwise a generic 500. */
 function toHttpError(error: unknown): HttpError {
   return error instanceof HttpError ? error : new InternalError({ cause: error });
-}
-
-/** State the error renderer leaves for the request logger. */
-export interface ErrorState {
-  /** The error answered, with its cause, for the log line. */
-  error?: HttpError;
 }
 
 /** Writes `error` as the response, replacing whatever a later middleware had set. */

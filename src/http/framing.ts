@@ -14,7 +14,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { BadRequestError, ContentTooLargeError, type HttpError } from '../errors.js';
 import { MALFORMED_ROUTE } from '../observability/metrics.js';
-import type { RouteState } from './observe.js';
+import type { RouteState } from './request-state.js';
 
 /**
  * Largest body a request may announce and still get its normal answer (unread). A client library that attaches

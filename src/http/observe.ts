@@ -13,7 +13,7 @@ import type { Context, Middleware } from 'koa';
 import { primitivesLogger, requestLineWriter, type Logger } from '../observability/logger.js';
 import { MALFORMED_ROUTE, UNKNOWN_METHOD, UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
 import type { ServerEvents } from './client-error.js';
-import type { ErrorState } from './errors.js';
+import type { ErrorState, RouteState } from './request-state.js';
 
 /** A client-supplied `X-Request-Id` is kept when it looks like an id, so it can be traced across hops. */
 const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -26,12 +26,6 @@ function requestIdOf(header: string | string[] | undefined): string {
 /** Whether the server is draining; responses then carry `Connection: close`. */
 export interface DrainState {
   readonly draining: boolean;
-}
-
-/** State the layers below leave for the log line and the metrics. */
-export interface RouteState {
-  /** The matched path template of `openapi.json` (or `(malformed)`), a bounded label set for metrics. */
-  route?: string;
 }
 
 /** Observes every request: its id, then the metrics and the one log line. */

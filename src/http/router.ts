@@ -23,7 +23,7 @@ import { answerDocument } from './answer.js';
 import { commonHeaders } from './common-headers.js';
 import type { CorsPolicy } from './cors.js';
 import { refuseBadFraming } from './framing.js';
-import type { RouteState } from './observe.js';
+import type { RouteState } from './request-state.js';
 
 /** What the router answers with besides the contract. */
 export interface RouterOptions {

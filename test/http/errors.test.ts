@@ -23,7 +23,7 @@ import {
   SpecError,
 } from '../../src/errors.js';
 import { errorAnswerer, errorRendering } from '../../src/http/errors.js';
-import type { RouteState } from '../../src/http/observe.js';
+import type { RouteState } from '../../src/http/request-state.js';
 import { compiledContract } from '../support/contract.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
 import { componentErrors, errorAnswerErrors, operationsOf } from '../support/openapi.js';

@@ -1,0 +1,17 @@
+/**
+ * What the layers of the public app leave on `ctx.state` for the request log line and the metrics (`observe.ts`):
+ * the route the router or the framing check matched, and the error the error renderer answered.
+ */
+import type { HttpError } from '../errors.js';
+
+/** Set by the router (and the framing check): the route label of the request. */
+export interface RouteState {
+  /** The matched path template of `openapi.json` (or `(malformed)`), a bounded label set for metrics. */
+  route?: string;
+}
+
+/** Set by the error renderer (`errors.ts`). */
+export interface ErrorState {
+  /** The error answered, with its cause, for the log line. */
+  error?: HttpError;
+}
