@@ -8,8 +8,8 @@
  */
 import type { Context } from 'koa';
 
-/** Seconds a browser may cache a preflight. Chromium caps this at 7200. */
-const PREFLIGHT_MAX_AGE = 7200;
+/** Seconds a browser may cache a preflight (the header's value). Chromium caps this at 7200. */
+const PREFLIGHT_MAX_AGE = '7200';
 
 /** Response headers a browser script may read beyond the CORS-safelisted ones. */
 const EXPOSED_HEADERS = 'ETag, X-Request-Id';
@@ -64,7 +64,7 @@ export class CorsPolicy {
       // Echoing the requested names (e.g. mcp-protocol-version) is safe: the documents are public and no
       // credentials are involved. Malformed lists are not echoed.
       if (requested !== '' && HEADER_LIST.test(requested)) ctx.set('Access-Control-Allow-Headers', requested);
-      ctx.set('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE));
+      ctx.set('Access-Control-Max-Age', PREFLIGHT_MAX_AGE);
       ctx.vary('Access-Control-Request-Headers');
     }
   }

@@ -35,23 +35,29 @@ export interface RouterOptions {
 
 interface Route {
   /** Upper-case method → the operation's document. */
-  readonly methods: Map<string, PublishedDocument>;
-  /** The methods of the path, for `Allow`. */
-  allow: readonly string[];
+  readonly methods: ReadonlyMap<string, PublishedDocument>;
+  /** The methods of the path, for a 405's `Allow`. */
+  readonly allow: readonly string[];
+  /** The same as the `Allow` field value of an OPTIONS answer, joined once. */
+  readonly allowHeader: string;
 }
 
 /** Creates the router middleware, the innermost layer: it answers every request that reaches it. */
 export function contractRouter(contract: Contract, options: RouterOptions): Middleware {
   const { documents, cors, cacheControl } = options;
-  const routes = new Map<string, Route>();
+  const methodsByPath = new Map<string, Map<string, PublishedDocument>>();
   for (const operation of contract.operations) {
-    const route = routes.get(operation.path) ?? { methods: new Map<string, PublishedDocument>(), allow: [] };
+    const methods = methodsByPath.get(operation.path) ?? new Map<string, PublishedDocument>();
     const document = documents.get(operation.id);
-    route.methods.set(operation.method.toUpperCase(), document);
-    if (operation.method === 'get' && !route.methods.has('HEAD')) route.methods.set('HEAD', document);
-    routes.set(operation.path, route);
+    methods.set(operation.method.toUpperCase(), document);
+    if (operation.method === 'get' && !methods.has('HEAD')) methods.set('HEAD', document);
+    methodsByPath.set(operation.path, methods);
   }
-  for (const route of routes.values()) route.allow = Object.freeze([...route.methods.keys(), 'OPTIONS']);
+  const routes = new Map<string, Route>();
+  for (const [path, methods] of methodsByPath) {
+    const allow = Object.freeze([...methods.keys(), 'OPTIONS']);
+    routes.set(path, { methods, allow, allowHeader: allow.join(', ') });
+  }
   const setCommonHeaders = commonHeaders(cors);
 
   return function routeToDocument(ctx) {
@@ -66,7 +72,7 @@ export function contractRouter(contract: Contract, options: RouterOptions): Midd
     (ctx.state as RouteState).route = path;
     const document = route.methods.get(ctx.method);
     if (document !== undefined) answerDocument(ctx, document.state, cacheControl);
-    else if (ctx.method === 'OPTIONS') cors.answerOptions(ctx, route.allow.join(', '));
+    else if (ctx.method === 'OPTIONS') cors.answerOptions(ctx, route.allowHeader);
     else throw new MethodNotAllowedError(ctx.method, route.allow);
   };
 }
