@@ -14,7 +14,7 @@ export const KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS5
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 /** pino levels accepted by `LOG_LEVEL`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -75,7 +75,7 @@ export interface Config {
 }
 
 /** Environment variables this service reads, with their documented defaults. */
-export const SETTINGS = [
+const SETTINGS = [
   'PORT',
   'HOST',
   'ISSUER',

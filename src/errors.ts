@@ -91,7 +91,7 @@ export class MethodNotAllowedError extends HttpError {
 }
 
 /** A 500 answer: `type` `server_error`, and a fixed message that never holds internal text. */
-export abstract class ServerError extends HttpError {
+abstract class ServerError extends HttpError {
   readonly status = 500;
   readonly type = 'server_error';
   constructor(message: string, options?: ErrorOptions) {

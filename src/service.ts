@@ -59,7 +59,7 @@ export interface RunningService extends PreparedService {
  * judged too (for `PORT`) and every configuration problem of both is thrown in one {@link ConfigError}, as
  * `--check` lists them (`src/config-review.ts`).
  */
-export async function openKeys<K>(config: Config, contract: Contract, keysDir: string, open: (dir: string) => Promise<K>): Promise<K> {
+async function openKeys<K>(config: Config, contract: Contract, keysDir: string, open: (dir: string) => Promise<K>): Promise<K> {
   try {
     return await open(keysDir);
   } catch (error) {
@@ -72,7 +72,7 @@ export async function openKeys<K>(config: Config, contract: Contract, keysDir: s
  * Loads the contract and opens the key store (see {@link openKeys}). Without `KEYS_DIR`, the development
  * directory gets a key first when it has none, and that is logged once.
  */
-export async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
+async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
   const logger = options.logger ?? silentLogger();
   // A declared error schema the server cannot render stops the boot before anything is opened or bound.
   const contract = servedContract(options);

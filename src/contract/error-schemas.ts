@@ -16,7 +16,7 @@
 import type { Contract } from './contract.js';
 
 /** The component every error answer follows unless the contract declares another schema for it. */
-export const FALLBACK_ERROR_SCHEMA = 'ApiErrorResponse';
+const FALLBACK_ERROR_SCHEMA = 'ApiErrorResponse';
 
 /** The validator the answer to an error `status` of a request routed to `operationId` must satisfy. */
 export function operationErrorValidator(contract: Contract, operationId: string, status: number): string {

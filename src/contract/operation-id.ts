@@ -18,7 +18,7 @@ export type OperationMethod = (typeof OPERATION_METHODS)[number];
  * Derives the id used for an operation without an explicit `operationId`:
  * `get /.well-known/jwks.json` becomes `getWellKnownJwksJson`, and a `{param}` segment becomes `ByParam`.
  */
-export function deriveOperationId(method: OperationMethod, path: string): string {
+function deriveOperationId(method: OperationMethod, path: string): string {
   const words = path
     .split('/')
     .filter((segment) => segment.length > 0)
@@ -31,7 +31,7 @@ export function deriveOperationId(method: OperationMethod, path: string): string
 }
 
 /** The explicit `operationId` when present and non-empty, otherwise {@link deriveOperationId}. */
-export function operationIdOf(method: OperationMethod, path: string, operation: { operationId?: unknown }): string {
+function operationIdOf(method: OperationMethod, path: string, operation: { operationId?: unknown }): string {
   const explicit = operation.operationId;
   return typeof explicit === 'string' && explicit.length > 0 ? explicit : deriveOperationId(method, path);
 }

@@ -16,7 +16,7 @@ export type ReadinessCheck = () => string | undefined;
  * representation, or one of `checks` objects. Liveness (`/healthz`) depends on none of these: restarting cannot
  * fix a bad key or a broken volume, and a pod that answers is alive.
  */
-export function readinessProblems(documents: PublishedDocuments, drain: DrainState, checks: readonly ReadinessCheck[] = []): string[] {
+function readinessProblems(documents: PublishedDocuments, drain: DrainState, checks: readonly ReadinessCheck[] = []): string[] {
   const problems: string[] = [];
   if (drain.draining) problems.push('shutting down');
   for (const document of documents.all) {

@@ -26,7 +26,7 @@ import type { ErrorState, RouteState } from './request-state.js';
 export type ApiErrorResponse = components['schemas']['ApiErrorResponse'];
 
 /** Upstream's error body, which operations declaring `default` → `Error` answer with. */
-export type UpstreamError = components['schemas']['Error'];
+type UpstreamError = components['schemas']['Error'];
 
 /** What an error body is made of. */
 export type RenderedError = Pick<HttpError, 'status' | 'message' | 'type' | 'code' | 'detail'>;
@@ -51,7 +51,7 @@ export function errorBody(error: RenderedError, path: string): ApiErrorResponse 
 }
 
 /** The upstream `Error` for `error`: its HTTP status as `code`, the status's reason phrase as `status`. */
-export function upstreamErrorBody(error: RenderedError): UpstreamError {
+function upstreamErrorBody(error: RenderedError): UpstreamError {
   const body: UpstreamError = { code: error.status, status: STATUS_CODES[error.status] ?? 'Error', message: error.message };
   // `errors` is an object of anything; structured details (the 405's `allow`) fit, anything else is left out.
   if (typeof error.detail === 'object' && error.detail !== null && !Array.isArray(error.detail)) {

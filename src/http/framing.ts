@@ -20,7 +20,7 @@ import type { RouteState } from './request-state.js';
  * Largest body a request may announce and still get its normal answer (unread). A client library that attaches
  * a small body to a GET (some do, e.g. `{}`) keeps working; anything larger is not a request for these documents.
  */
-export const BODY_LIMIT_BYTES = 1024;
+const BODY_LIMIT_BYTES = 1024;
 
 /**
  * A `Host` value (RFC 9110 §7.2: uri-host [":" port]): an IP literal in brackets, or a reg-name / IPv4 address,

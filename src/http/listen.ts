@@ -23,7 +23,7 @@ const FAILURES: Readonly<Record<string, { readonly at: 'port' | 'host'; readonly
 };
 
 /** The {@link ListenError} for a failure to bind `host`:`port`. */
-export function listenError(error: NodeJS.ErrnoException, port: number, host: string, settings: ListenSettings): ListenError {
+function listenError(error: NodeJS.ErrnoException, port: number, host: string, settings: ListenSettings): ListenError {
   const code = error.code ?? 'unknown error';
   const failure = FAILURES[code];
   if (failure?.at === 'port') return new ListenError(settings.port, `${port} ${failure.why} on ${host} (${code})`, { cause: error });

@@ -33,7 +33,7 @@ export interface ServerLimits {
  * 600 s is the exception and is configured on the LB side), so the balancer, not this server, closes idle
  * connections and never sends a request into a socket this server is closing.
  */
-export const SERVER_LIMITS: ServerLimits = Object.freeze({
+const SERVER_LIMITS: ServerLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 65_000,

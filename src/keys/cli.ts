@@ -20,7 +20,7 @@ import { scanKeysDir } from './key-dir.js';
 import { keyReport } from './key-report.js';
 import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
 
-export const USAGE = `usage: npm run keys -- <command> [options]
+const USAGE = `usage: npm run keys -- <command> [options]
 
 commands:
   generate [--kid K] [--alg A] [--bits N]   write a new private key (mode 0600) and print its kid

@@ -30,7 +30,7 @@ import { buildKeySet, type KeySet } from './key-set.js';
 export const MAX_KEY_FILE_BYTES = MAX_FILE_BYTES;
 
 /** Error codes after which a read is retried next scan, keeping what the file published. */
-export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'EMFILE',
   'ENFILE',
   'EIO',
@@ -52,7 +52,7 @@ export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
  * and rewriting a file of the same size, leave identical metadata. Only a version older than this is trusted to
  * stand for its content, or confirms a refusal as stable.
  */
-export const RACY_WINDOW_MS = 2000;
+const RACY_WINDOW_MS = 2000;
 
 /** Changed files read and parsed at once; each parse yields to the event loop before the next begins. */
 const READ_CONCURRENCY = 4;

@@ -74,17 +74,17 @@ export function refusedFile(file: string, reason: string): RefusedKey {
 }
 
 /** The `kid` a key gets when its source names none: the file name without its extension. */
-export function kidFromFileName(file: string): string {
+function kidFromFileName(file: string): string {
   return parsePath(file).name;
 }
 
 /** Most keys one JWKS file may hold; a signing key set holds a handful. More is refused as a whole. */
-export const MAX_KEYS_PER_FILE = 100;
+const MAX_KEYS_PER_FILE = 100;
 /**
  * What a JWK or JWKS file may look like before it is parsed: 16 levels deep (a JWKS nests three), and room for
  * {@link MAX_KEYS_PER_FILE} keys with a few arrays each (`key_ops`, `x5c`, `oth`).
  */
-export const JSON_LIMITS = { maxDepth: 16, maxContainers: 8 * MAX_KEYS_PER_FILE };
+const JSON_LIMITS = { maxDepth: 16, maxContainers: 8 * MAX_KEYS_PER_FILE };
 
 /**
  * Parses one key file. Resolves with no entry for a file that is not a key file, one entry per key otherwise (a
@@ -175,7 +175,7 @@ function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm): Promise
 /** Labels a refusal lists at most, so a file of thousands of blocks gets a short reason. */
 const MAX_LABELS_SHOWN = 5;
 /** PEM blocks examined at most: a certificate chain has a handful; a file of thousands holds no key worth finding. */
-export const MAX_PEM_BLOCKS = 100;
+const MAX_PEM_BLOCKS = 100;
 
 /**
  * The key of the first PEM block that holds one. A certificate chain lists its leaf first, and a key bundled

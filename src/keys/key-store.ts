@@ -57,7 +57,7 @@ export interface KeyStoreStats {
  * A scan running for this many rescan intervals is given up: the next one starts, and its result wins. Its
  * filesystem calls may still be stuck in libuv's pool, so at most {@link MAX_ABANDONED_SCANS} are left behind.
  */
-export const SCAN_TIMEOUT_INTERVALS = 10;
+const SCAN_TIMEOUT_INTERVALS = 10;
 /**
  * The key set is stale after this many rescan intervals without a completed scan (30 s at the default 1 s):
  * long enough that a filesystem hiccup does not flap readiness, far shorter than the publish-before-sign delay of

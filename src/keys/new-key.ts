@@ -16,7 +16,7 @@ import { errorCode, KeyFileError } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';
 
 /** Kids `generate` accepts: they become file names, so no separators, and no leading '.' (hidden files are ignored). */
-export const KID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const KID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** What to generate. */
 export interface NewKeyOptions {

@@ -10,7 +10,7 @@ import type { OAuthMetadata } from './types.js';
  * for refresh tokens (§11). RFC 8414 §2 makes the member optional, but `openapi.json` requires it and a non-empty
  * list, so a deployment with other scopes lists them in `METADATA_FILE`.
  */
-export const DEFAULT_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access'];
+const DEFAULT_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access'];
 
 /**
  * The derived defaults for `issuer` (RFC 8414 §2): endpoints under the issuer, `jwks_uri` at this service's own

@@ -36,7 +36,7 @@ const ISSUER_DERIVED: ReadonlySet<string> = (() => {
  * The issuer (RFC 8414 §2): `ISSUER`, or the development default `http://localhost:<port>` for the public
  * listener's port. The one place that default is built.
  */
-export function issuerOf(config: Config, port: number): string {
+function issuerOf(config: Config, port: number): string {
   return config.issuer ?? `http://localhost:${port}`;
 }
 

@@ -27,10 +27,10 @@ export function toBigInt(bytes: Uint8Array): bigint {
 }
 
 /** Every prime factor of an RSA modulus must be above this bound (SP 800-89 §5.3.3 step f, as OpenSSL checks it). */
-export const SMALL_FACTOR_BOUND = 752;
+const SMALL_FACTOR_BOUND = 752;
 
 /** The odd primes below {@link SMALL_FACTOR_BOUND}, 3 to 751: OpenSSL's `ossl_bn_get0_small_factors()` is their product. */
-export const SMALL_ODD_PRIMES: readonly number[] = primesBelow(SMALL_FACTOR_BOUND).slice(1);
+const SMALL_ODD_PRIMES: readonly number[] = primesBelow(SMALL_FACTOR_BOUND).slice(1);
 
 const SMALL_PRIMES_PRODUCT = SMALL_ODD_PRIMES.reduce((product, prime) => product * BigInt(prime), 1n);
 

@@ -39,7 +39,7 @@ export const JWKS_RULES = {
 } as const satisfies Record<string, Rule>;
 
 /** Private RSA members (RFC 7518 §6.3.2) and the symmetric key value (§6.4.1): never in a published set. */
-export const PRIVATE_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const PRIVATE_MEMBERS: readonly string[] = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
  * Whether `value` is one of the {@link KEY_ALGORITHMS} (RFC 7518 §3.1 RS256…PS512): the algorithms a key may be
@@ -63,7 +63,7 @@ export function jwksFindings(jwks: unknown): Finding[] {
  * runs this on the JWK it would publish (through {@link jwkFindingsAsync}), so a key is accepted by the same rules
  * `verify` applies to the served set. `isPrime` is the primality test of the modulus rule (see `PrimeTest`).
  */
-export function jwkFindings(key: unknown, member: string, isPrime: PrimeTest = primeTestSync): Finding[] {
+function jwkFindings(key: unknown, member: string, isPrime: PrimeTest = primeTestSync): Finding[] {
   if (!isJsonObject(key)) return [];
   const at = (name: string): string => (member === '' ? name : `${member}.${name}`);
   const kid = typeof key.kid === 'string' ? ` (kid ${quote(key.kid)})` : '';

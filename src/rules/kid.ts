@@ -10,7 +10,7 @@
 import { finding, quote, rfc, type Finding, type Rule } from './finding.js';
 
 /** Longest kid allowed. */
-export const MAX_KID_LENGTH = 256;
+const MAX_KID_LENGTH = 256;
 
 /** The kid rule. */
 export const KID_RULE = {

@@ -46,7 +46,7 @@ const URL_MEMBERS: readonly string[] = ['service_documentation', 'op_policy_uri'
  * Whether member `name` holds a URL: names ending `_endpoint`, `_uri` or `_url`, and {@link URL_MEMBERS}. Decided
  * by name so that members added to `openapi.json` later are checked without a code change.
  */
-export function isEndpointMember(name: string): boolean {
+function isEndpointMember(name: string): boolean {
   return /_(?:endpoint|uri|url)$/.test(name) || URL_MEMBERS.includes(name);
 }
 
@@ -64,7 +64,7 @@ export function issuerMatchFindings(actual: unknown, expected: string, expectedF
 }
 
 /** Every endpoint member (see {@link isEndpointMember}) that is not an absolute https URL without fragment. */
-export function endpointFindings(metadata: Readonly<Record<string, unknown>>): Finding[] {
+function endpointFindings(metadata: Readonly<Record<string, unknown>>): Finding[] {
   const findings: Finding[] = [];
   for (const [member, value] of Object.entries(metadata)) {
     // A non-string is a schema problem, reported by the schema check; reporting it here too would count it twice.
@@ -84,7 +84,7 @@ export function endpointFindings(metadata: Readonly<Record<string, unknown>>): F
 }
 
 /** Every member of `members` that holds an empty array. */
-export function requiredArrayFindings(metadata: Readonly<Record<string, unknown>>, members: readonly string[]): Finding[] {
+function requiredArrayFindings(metadata: Readonly<Record<string, unknown>>, members: readonly string[]): Finding[] {
   return members
     .filter((member) => Array.isArray(metadata[member]) && (metadata[member] as unknown[]).length === 0)
     .map((member) =>

@@ -25,7 +25,7 @@ export const MIN_RSA_BITS = 2048;
 /** Largest RSA modulus allowed: OpenSSL's `OPENSSL_RSA_MAX_MODULUS_BITS`, beyond which `-pubcheck` refuses a key. */
 export const MAX_RSA_BITS = 16384;
 /** Smallest public exponent SP 800-56B allows (2^16 + 1). */
-export const MIN_RSA_EXPONENT = 65537n;
+const MIN_RSA_EXPONENT = 65537n;
 /** Public exponents must have fewer bits than this (SP 800-56B: e < 2^256). */
 const EXPONENT_BITS_LIMIT = 256;
 

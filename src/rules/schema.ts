@@ -15,7 +15,7 @@ export const SCHEMA_RULE = {
 } as const satisfies Rule;
 
 /** `/keys/0/d` → `keys[0].d`: the member notation findings use. */
-export function memberOfPointer(pointer: string): string {
+function memberOfPointer(pointer: string): string {
   return pointerSegments(pointer).reduce(
     (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : path === '' ? segment : `${path}.${segment}`),
     '',

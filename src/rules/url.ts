@@ -5,10 +5,10 @@
  */
 
 /** Hosts on which plain http is accepted (development and CI only). */
-export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
+const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 
 /** Whether `hostname` (as `URL.hostname` gives it, IPv6 in brackets) is a loopback host of {@link LOOPBACK_HOSTS}. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.includes(hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase());
 }
 

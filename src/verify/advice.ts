@@ -8,7 +8,7 @@ import { ADVICE_RULES } from './rules.js';
 import type { CheckRequest, Session } from './session.js';
 
 /** The request header browser-based MCP clients add, which a preflight must admit. */
-export const PREFLIGHT_HEADER = 'mcp-protocol-version';
+const PREFLIGHT_HEADER = 'mcp-protocol-version';
 
 /** Records the warnings for `document`, a successful GET of a discovery document. */
 export async function checkAdvice(session: Session, document: Exchange): Promise<void> {

@@ -1,5 +1,5 @@
 /** The command line of `npm run verify`. */
-import { parseCommandLine, positiveWholeNumber, type CommandLine } from '../cli/args.js';
+import { positiveWholeNumber, type CommandLine } from '../cli/args.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_ORIGIN, DEFAULT_TIMEOUT_MS } from './verify.js';
 
@@ -40,11 +40,6 @@ export function verifyArgs({ values, positionals }: Pick<CommandLine<typeof VERI
     timeoutMs: positiveWholeNumber('timeout-ms', values['timeout-ms']) ?? DEFAULT_TIMEOUT_MS,
     origin: origin(values.origin),
   };
-}
-
-/** Parses `argv` (without node and script). Throws a {@link UsageError} naming what is wrong. */
-export function parseVerifyArgs(argv: readonly string[]): VerifyArgs {
-  return verifyArgs(parseCommandLine(argv, VERIFY_OPTIONS));
 }
 
 function origin(value: string | undefined): string {

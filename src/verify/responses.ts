@@ -66,7 +66,7 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
  * Records the `http.body-size` result of `exchange`; false when its body was too long to be read (and so cannot
  * be checked further).
  */
-export function checkBodySize(session: Session, exchange: Exchange): boolean {
+function checkBodySize(session: Session, exchange: Exchange): boolean {
   const findings = exchange.oversized
     ? [finding(HTTP_RULES.bodySize, `is over ${MAX_BODY_BYTES} bytes; verify stopped reading there`, 'body')]
     : [];

@@ -2,13 +2,11 @@
  * The `verify` command: arguments in, report out, exit code back. Kept apart from `cli.ts` so tests run it
  * in-process with captured output.
  */
-import { defineCommand, EXIT, failureMessage, runCommand, type CommandIo } from '../cli/command.js';
+import { defineCommand, EXIT, failureMessage } from '../cli/command.js';
 import { UsageError } from '../errors.js';
 import { USAGE, VERIFY_OPTIONS, verifyArgs } from './args.js';
 import { formatReport } from './format.js';
 import { verify } from './verify.js';
-
-export { EXIT } from '../cli/command.js';
 
 /** `npm run verify`, as `runCommand` runs it. */
 export const verifyCommand = defineCommand({
@@ -34,13 +32,3 @@ export const verifyCommand = defineCommand({
     return report.ok ? EXIT.ok : EXIT.failed;
   },
 });
-
-/**
- * Runs `npm run verify -- <base-url> [--json] [--timeout-ms <ms>] [--origin <origin>]` and returns its exit code:
- * {@link EXIT}.ok when nothing failed, `failed` when a check failed or the host did not answer, `usage` for a
- * bad command line (`--help` prints the usage, exit `ok`). Progress goes to stderr, the report (text, or JSON
- * with `--json`) to stdout. A failure to reach the host is one line, `verify: …`, never a stack trace.
- */
-export async function runCli(argv: readonly string[], io: CommandIo): Promise<number> {
-  return (await runCommand(verifyCommand, argv, io)) ?? EXIT.ok;
-}

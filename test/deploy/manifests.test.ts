@@ -8,11 +8,12 @@ import { join, posix } from 'node:path';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/check.js';
-import { loadConfig, readConfig, SETTINGS } from '../../src/config.js';
+import { loadConfig, readConfig } from '../../src/config.js';
 import type { RunningService } from '../../src/service.js';
 import { get } from '../support/http.js';
 import { keysDirWith, rsaKey, tempDir } from '../support/keys.js';
 import { startTestService } from '../support/service.js';
+import { SETTING_NAMES } from '../support/settings.js';
 import { argsOf, copySpec, envOfStage, execForm, fromOf, readDockerfile, runStage, workdirOf } from './support/dockerfile.js';
 import { assembleRunStage, hostPath } from './support/image-tree.js';
 import {
@@ -67,7 +68,7 @@ beforeAll(async () => {
   const keysDir = keysDirWith({ manifest: rsaKey() });
   temps.push(keysDir);
   // Unknown names are the settings test's finding; leaving them out here keeps the other findings visible.
-  const known = Object.fromEntries(Object.entries(env).filter(([name]) => (SETTINGS as readonly string[]).includes(name)));
+  const known = Object.fromEntries(Object.entries(env).filter(([name]) => SETTING_NAMES.includes(name)));
   service = await startTestService({
     ...known,
     PORT: '0',
@@ -154,13 +155,13 @@ describe('manifest files', () => {
 
 describe('settings (env) agree with src/config.ts', () => {
   it('every env name in the Deployment is a setting the configuration accepts', () => {
-    const unknown = Object.keys(env).filter((name) => !(SETTINGS as readonly string[]).includes(name));
+    const unknown = Object.keys(env).filter((name) => !SETTING_NAMES.includes(name));
     expect(unknown).toEqual([]);
     expect(Object.keys(env).length).toBeGreaterThan(5);
   });
 
   it('every ENV of the image is a setting too', () => {
-    const unknown = Object.keys(imageEnv).filter((name) => !(SETTINGS as readonly string[]).includes(name));
+    const unknown = Object.keys(imageEnv).filter((name) => !SETTING_NAMES.includes(name));
     expect(unknown).toEqual([]);
   });
 

@@ -14,10 +14,12 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBreakingChanges } from '../../scripts/spec/check.js';
-import { loadConfig, SETTINGS, type Config } from '../../src/config.js';
-import { runCli } from '../../src/verify/run.js';
+import { runCommand } from '../../src/cli/command.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { verifyCommand } from '../../src/verify/run.js';
 import { rsaKey, tempDir } from '../support/keys.js';
 import { MAIN, runToEnd, spawnServer } from '../support/process.js';
+import { SETTING_NAMES } from '../support/settings.js';
 import { oauthMetadata, specProject } from '../scripts/spec/helpers.js';
 import { privateRsaKey, startFixture, type RunningServer } from '../verify/fixture.js';
 import { brokenLinks, markdownFiles, outputBlocks, readDoc, ROOT, tableRows, type OutputBlock } from './support.js';
@@ -168,7 +170,7 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
     comparison: 'excerpt',
     produce: async () => {
       const out: string[] = [];
-      await runCli([leaky.url], { out: (text) => out.push(text), err: () => undefined });
+      await runCommand(verifyCommand, [leaky.url], { out: (text) => out.push(text), err: () => undefined });
       return out.join('\n').replaceAll(leaky.url, 'https://auth.example.com');
     },
   },
@@ -244,7 +246,7 @@ describe('README.md', () => {
   const rows = tableRows(readDoc('README.md'), 'setting');
 
   it('lists every setting of src/config.ts in its configuration table, in the same order, and no other', () => {
-    expect(rows.map(([setting]) => setting)).toEqual(SETTINGS.map((name) => `\`${name}\``));
+    expect(rows.map(([setting]) => setting)).toEqual(SETTING_NAMES.map((name) => `\`${name}\``));
   });
 
   it('gives each setting the default src/config.ts applies: a literal value, or "unset"', () => {

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminApp, readinessProblems } from '../../src/http/admin.js';
+import { createAdminApp, type ReadinessCheck } from '../../src/http/admin.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import type { RunningService } from '../../src/service.js';
 import { get } from '../support/http.js';
@@ -66,30 +66,33 @@ describe('admin listener', () => {
   });
 });
 
+/** The `/readyz` answer of an admin app over the service's documents, draining or not, with further `checks`. */
+async function readyz(draining: boolean, checks: readonly ReadinessCheck[]): Promise<{ status: number; body: unknown }> {
+  const callback = createAdminApp(service.documents, service.metrics, { draining }, checks).callback();
+  const server = createServer((req, res) => void callback(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const response = await get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
+    return { status: response.status, body: JSON.parse(response.body) };
+  } finally {
+    server.close();
+  }
+}
+
 describe('readiness beyond the documents', () => {
-  it('lists the problem of every failing check, after the documents', () => {
-    const documents = service.documents;
-    expect(readinessProblems(documents, { draining: false }, [() => undefined])).toEqual([]);
-    expect(readinessProblems(documents, { draining: true }, [() => 'keys: stale', () => undefined])).toEqual([
-      'shutting down',
-      'keys: stale',
-    ]);
+  it('lists the problem of every failing check, after the documents', async () => {
+    expect(await readyz(false, [() => undefined])).toEqual({ status: 200, body: { status: 'ready' } });
+    expect(await readyz(true, [() => 'keys: stale', () => undefined])).toEqual({
+      status: 503,
+      body: { status: 'not ready', reasons: ['shutting down', 'keys: stale'] },
+    });
   });
 
   it('answers 503 with the reason while the key set is stale', async () => {
-    const app = createAdminApp(service.documents, service.metrics, { draining: false }, [
-      () => 'keys: no scan of /keys completed for 40 s',
-    ]);
-    const callback = app.callback();
-    const server = createServer((req, res) => void callback(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const response = await get(`http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`);
-      expect(response.status).toBe(503);
-      expect(JSON.parse(response.body)).toEqual({ status: 'not ready', reasons: ['keys: no scan of /keys completed for 40 s'] });
-    } finally {
-      server.close();
-    }
+    expect(await readyz(false, [() => 'keys: no scan of /keys completed for 40 s'])).toEqual({
+      status: 503,
+      body: { status: 'not ready', reasons: ['keys: no scan of /keys completed for 40 s'] },
+    });
   });
 
   it('/metrics shows a stale key set and refused keys', async () => {

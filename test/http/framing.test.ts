@@ -4,7 +4,6 @@
  */
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BODY_LIMIT_BYTES } from '../../src/http/framing.js';
 import { SECURITY_HEADERS } from '../../src/http/security-headers.js';
 import { answerWith, createLimitedServer } from '../../src/http/server.js';
 import type { RunningService } from '../../src/service.js';
@@ -14,6 +13,8 @@ import { captureLogger } from '../support/logs.js';
 import { startTestService } from '../support/service.js';
 
 const JWKS = '/.well-known/jwks.json';
+/** The largest body a request may announce and still get its normal answer: the service's own bound (1 KiB, src/http/framing.ts). */
+const BODY_LIMIT_BYTES = 1024;
 const capture = captureLogger('info');
 let service: RunningService;
 

@@ -1,9 +1,9 @@
 /** Binding failures at startup: one line naming the setting and its value, over real sockets where possible. */
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ListenError } from '../../src/errors.js';
-import { listen, listenError } from '../../src/http/listen.js';
+import { listen } from '../../src/http/listen.js';
 
 const PUBLIC = { port: 'PORT', host: 'HOST' } as const;
 const ADMIN = { port: 'ADMIN_PORT', host: 'ADMIN_HOST' } as const;
@@ -22,8 +22,22 @@ async function heldPort(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
-async function failure(port: number, host: string, settings: typeof PUBLIC | typeof ADMIN): Promise<ListenError> {
+/** A server whose bind fails with `error`, for failures a test cannot cause reliably (a privileged port, an odd one). */
+function failingWith(error: Error & { code: string }): Server {
   const server = createServer();
+  server.listen = (() => {
+    process.nextTick(() => server.emit('error', error));
+    return server;
+  }) as Server['listen'];
+  return server;
+}
+
+async function failure(
+  port: number,
+  host: string,
+  settings: typeof PUBLIC | typeof ADMIN,
+  server: Server = createServer(),
+): Promise<ListenError> {
   const error: unknown = await listen(server, port, host, settings).then(
     () => server.close(),
     (caught: unknown) => caught,
@@ -52,11 +66,13 @@ describe('listen', () => {
     expect(error.message).toMatch(/^ADMIN_HOST: "999\.1\.1\.1" .*\((ENOTFOUND|EAI_AGAIN)\)$/);
   });
 
-  it('names the port for a privileged port and both settings for an unknown failure', () => {
+  it('names the port for a privileged port and both settings for an unknown failure', async () => {
     const denied = Object.assign(new Error('listen EACCES: permission denied 0.0.0.0:80'), { code: 'EACCES' });
-    expect(listenError(denied, 80, '0.0.0.0', PUBLIC).message).toMatch(/^PORT: 80 needs a privilege .* on 0\.0\.0\.0 \(EACCES\)$/);
+    expect((await failure(80, '0.0.0.0', PUBLIC, failingWith(denied))).message).toMatch(
+      /^PORT: 80 needs a privilege .* on 0\.0\.0\.0 \(EACCES\)$/,
+    );
     const odd = Object.assign(new Error('listen EWHATEVER: odd\nsecond line'), { code: 'EWHATEVER' });
-    expect(listenError(odd, 3000, '0.0.0.0', PUBLIC).message).toBe(
+    expect((await failure(3000, '0.0.0.0', PUBLIC, failingWith(odd))).message).toBe(
       'HOST/PORT: cannot listen on 0.0.0.0 port 3000: listen EWHATEVER: odd (EWHATEVER)',
     );
   });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_KEY_FILE_BYTES } from '../../src/keys/key-dir.js';
-import { kidFromFileName, parseKeyFile, type AcceptedKey, type KeyEntry, type RefusedKey } from '../../src/keys/key-file.js';
+import { parseKeyFile, type AcceptedKey, type KeyEntry, type RefusedKey } from '../../src/keys/key-file.js';
 import {
   ecKey,
   pkcs1,
@@ -217,14 +217,14 @@ describe('parseKeyFile: non-key files', () => {
   });
 });
 
-describe('kidFromFileName', () => {
+describe('parseKeyFile: the kid of a PEM key is its file name without the extension', () => {
   it.each([
     ['archera-oauth-2026-07.pem', 'archera-oauth-2026-07'],
     ['key.v2.json', 'key.v2'],
     ['tls.key', 'tls'],
     ['signing', 'signing'],
-  ])('%s → %s', (file, kid) => {
-    expect(kidFromFileName(file)).toBe(kid);
+  ])('%s → %s', async (file, kid) => {
+    expect((await accepted(parseKeyFile(file, spki(rsa), 'RS256'))).kid).toBe(kid);
   });
 });
 

@@ -7,12 +7,14 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { defaultSpecPath } from '../../src/contract/spec.js';
-import { DEFAULT_SCOPES } from '../../src/metadata/defaults.js';
+import { defaultMetadata } from '../../src/metadata/defaults.js';
 import { checkMetadata, resolveMetadata } from '../../src/metadata/metadata.js';
 import { compiledContract } from '../support/contract.js';
 import { configFor, problemsOf, tempDir } from './helpers.js';
 
 const ISSUER = 'https://auth.example.com';
+/** The scopes the service publishes when METADATA_FILE names none. */
+const DEFAULT_SCOPES = defaultMetadata(ISSUER).scopes_supported ?? [];
 const temp = tempDir();
 let stricter: Contract;
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
-import { DEFAULT_SCOPES } from '../../src/metadata/defaults.js';
 import { resolveMetadata } from '../../src/metadata/metadata.js';
 import { configFor, problemsOf, tempDir } from './helpers.js';
 
@@ -29,7 +28,8 @@ describe('resolveMetadata defaults', () => {
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['none'],
-      scopes_supported: [...DEFAULT_SCOPES],
+      // The OpenID Connect standard scopes (Core §5.4) and offline_access (§11), as src/metadata/defaults.ts documents.
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     });
   });
 

@@ -1,13 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { defaultMetadata } from '../../src/metadata/defaults.js';
-import {
-  endpointFindings,
-  isEndpointMember,
-  issuerMatchFindings,
-  metadataFindings,
-  requiredArrayFindings,
-} from '../../src/rules/metadata.js';
+import type { Finding } from '../../src/rules/finding.js';
+import { issuerMatchFindings, METADATA_RULES, metadataFindings } from '../../src/rules/metadata.js';
 import { requiredArrayMembers } from '../../src/rules/schema.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -17,23 +12,36 @@ beforeAll(() => {
   schema = Contract.load().componentSchema('OAuthMetadata');
 });
 
-describe('isEndpointMember', () => {
+/** The findings of a document holding the expected issuer and `members`, checked against `arraySchema` (default: none). */
+function findingsOf(members: Record<string, unknown>, arraySchema: Readonly<Record<string, unknown>> = {}): Finding[] {
+  return metadataFindings({ issuer: ISSUER, ...members }, { schema: arraySchema, issuer: ISSUER, issuerFrom: 'ISSUER' });
+}
+
+const ENDPOINT_RULES: readonly string[] = [
+  METADATA_RULES.endpointAbsolute.id,
+  METADATA_RULES.endpointHttps.id,
+  METADATA_RULES.endpointNoFragment.id,
+];
+
+describe('metadataFindings: which members hold URLs', () => {
   it.each(['authorization_endpoint', 'jwks_uri', 'registration_endpoint', 'logo_url', 'service_documentation', 'op_tos_uri'])(
     'treats %s as a URL',
     (name) => {
-      expect(isEndpointMember(name)).toBe(true);
+      expect(findingsOf({ [name]: '/relative' })).toEqual([
+        expect.objectContaining({ rule: METADATA_RULES.endpointAbsolute.id, member: name }),
+      ]);
     },
   );
 
   it.each(['issuer', 'scopes_supported', 'grant_types_supported', 'uri_scheme'])('does not treat %s as a URL', (name) => {
-    expect(isEndpointMember(name)).toBe(false);
+    expect(findingsOf({ [name]: '/relative' }).filter((found) => ENDPOINT_RULES.includes(found.rule))).toEqual([]);
   });
 });
 
-describe('endpointFindings', () => {
+describe('metadataFindings: endpoints', () => {
   it('accepts https URLs and http on loopback', () => {
     expect(
-      endpointFindings({
+      findingsOf({
         token_endpoint: 'https://auth.example.com/t',
         jwks_uri: 'http://127.0.0.1:3000/k',
         service_documentation: 'http://localhost/docs',
@@ -42,20 +50,20 @@ describe('endpointFindings', () => {
   });
 
   it('refuses a relative endpoint, naming it', () => {
-    expect(endpointFindings({ token_endpoint: '/oauth/token' })).toEqual([
+    expect(findingsOf({ token_endpoint: '/oauth/token' })).toEqual([
       { rule: 'rfc8414.endpoint-absolute', member: 'token_endpoint', message: '"/oauth/token" is not an absolute URL' },
     ]);
   });
 
   it('refuses plain http on a public host and a fragment', () => {
-    expect(endpointFindings({ authorization_endpoint: 'http://auth.example.com/authorize#x' }).map((found) => found.rule)).toEqual([
+    expect(findingsOf({ authorization_endpoint: 'http://auth.example.com/authorize#x' }).map((found) => found.rule)).toEqual([
       'rfc8414.endpoint-https',
       'rfc6749.endpoint-no-fragment',
     ]);
   });
 
   it('leaves non-string values to the schema check', () => {
-    expect(endpointFindings({ jwks_uri: 42 })).toEqual([]);
+    expect(findingsOf({ jwks_uri: 42 })).toEqual([]);
   });
 });
 
@@ -91,9 +99,13 @@ describe('required arrays', () => {
   });
 
   it('refuses an empty required array, naming it', () => {
-    expect(
-      requiredArrayFindings({ scopes_supported: [], grant_types_supported: ['x'] }, ['scopes_supported', 'grant_types_supported']),
-    ).toEqual([expect.objectContaining({ rule: 'rfc8414.required-array-non-empty', member: 'scopes_supported' })]);
+    const arrays = {
+      required: ['scopes_supported', 'grant_types_supported'],
+      properties: { scopes_supported: { type: 'array' }, grant_types_supported: { type: 'array' } },
+    };
+    expect(findingsOf({ scopes_supported: [], grant_types_supported: ['x'] }, arrays)).toEqual([
+      expect.objectContaining({ rule: 'rfc8414.required-array-non-empty', member: 'scopes_supported' }),
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { generatePrimeSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { perfectPowerExponent, smallOddFactor, SMALL_ODD_PRIMES } from '../../src/rules/integers.js';
+import { perfectPowerExponent, smallOddFactor } from '../../src/rules/integers.js';
 import { primeTestSync, RSA_KEY_RULES, rsaKeyFindings, withPrimeTestOffThread } from '../../src/rules/rsa-key.js';
 import { rsaKey, rsaNumbers, toBase64url } from '../support/keys.js';
 
@@ -127,10 +127,14 @@ describe('the RSA key rules', () => {
 });
 
 describe('integer helpers', () => {
-  it('SMALL_ODD_PRIMES are the odd primes 3 to 751, as OpenSSL multiplies them', () => {
-    expect(SMALL_ODD_PRIMES[0]).toBe(3);
-    expect(SMALL_ODD_PRIMES.at(-1)).toBe(751);
-    expect(SMALL_ODD_PRIMES).toHaveLength(132);
+  it('smallOddFactor knows the odd primes 3 to 751, as OpenSSL multiplies them', () => {
+    // A number below 1000 is its own smallest listed factor exactly when it is one of the listed primes.
+    const listed: number[] = [];
+    for (let m = 1; m < 1000; m += 1) if (smallOddFactor(BigInt(m)) === m) listed.push(m);
+    expect(listed[0]).toBe(3);
+    expect(listed.at(-1)).toBe(751);
+    expect(listed).toHaveLength(132);
+    expect(smallOddFactor(757n * 761n)).toBeUndefined();
   });
 
   it('perfectPowerExponent finds r^k for prime and composite k, and nothing in a product of distinct primes', () => {

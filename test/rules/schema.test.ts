@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memberOfPointer, schemaFindings, schemaPropertyNames } from '../../src/rules/schema.js';
+import { schemaFindings, schemaPropertyNames } from '../../src/rules/schema.js';
 
 describe('schemaFindings', () => {
   it('turns contract problems into findings naming the member', () => {
@@ -26,9 +26,14 @@ describe('schemaFindings', () => {
     ]);
   });
 
-  it('unescapes JSON pointer segments', () => {
-    expect(memberOfPointer('/a~1b/c~0d')).toBe('a/b.c~d');
-    expect(memberOfPointer('')).toBe('');
+  it('unescapes JSON pointer segments, and names no member for the whole document', () => {
+    const [escaped, whole] = schemaFindings([
+      { pointer: '/a~1b/c~0d', member: 'c~d', message: 'must be string' },
+      { pointer: '', member: '(document)', message: 'must be object' },
+    ]);
+    expect(escaped?.member).toBe('a/b.c~d');
+    expect(whole).toBeDefined();
+    expect(whole?.member).toBeUndefined();
   });
 });
 

@@ -1,21 +1,24 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/errors.js';
-import { parseVerifyArgs } from '../../src/verify/args.js';
-import { EXIT, runCli } from '../../src/verify/run.js';
+import { parseCommandLine } from '../../src/cli/args.js';
+import { EXIT, runCommand } from '../../src/cli/command.js';
+import { VERIFY_OPTIONS, verifyArgs } from '../../src/verify/args.js';
+import { verifyCommand } from '../../src/verify/run.js';
 import { documentSubjects, startFixture, startServer, type RunningServer } from './fixture.js';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string[] }> {
+/** Runs `npm run verify` in-process, as `src/verify/cli.ts` does, capturing what it writes. */
+async function run(argv: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string[] }> {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const code = await runCli(argv, { out: (text) => stdout.push(text), err: (text) => stderr.push(text) });
+  const code = await runCommand(verifyCommand, argv, { out: (text) => stdout.push(text), err: (text) => stderr.push(text) });
   return { code, stdout: stdout.join('\n'), stderr };
 }
 
-describe('parseVerifyArgs', () => {
+describe('the verify command line', () => {
   it('reads the base URL and the options', () => {
-    expect(parseVerifyArgs(['https://auth.example.com', '--json', '--timeout-ms', '2500', '--origin', 'https://app.example.com'])).toEqual({
+    const argv = ['https://auth.example.com', '--json', '--timeout-ms', '2500', '--origin', 'https://app.example.com'];
+    expect(verifyArgs(parseCommandLine(argv, VERIFY_OPTIONS))).toEqual({
       baseUrl: 'https://auth.example.com',
       json: true,
       timeoutMs: 2500,
@@ -30,12 +33,15 @@ describe('parseVerifyArgs', () => {
     [['https://a.example.com', '--timeout-ms', 'soon']],
     [['https://a.example.com', '--timeout-ms', '0']],
     [['https://a.example.com', '--origin', 'https://app.example.com/path']],
-  ])('refuses %j with a UsageError', (argv) => {
-    expect(() => parseVerifyArgs(argv)).toThrow(UsageError);
+  ])('refuses %j as a usage error (exit 2), running nothing', async (argv) => {
+    const { code, stdout, stderr } = await run(argv);
+    expect(code).toBe(EXIT.usage);
+    expect(stdout).toBe('');
+    expect(stderr[0]).toMatch(/^verify: /);
   });
 });
 
-describe('runCli', () => {
+describe('npm run verify, in-process', () => {
   let correct: RunningServer;
   let broken: RunningServer;
 
