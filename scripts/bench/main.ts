@@ -130,32 +130,33 @@ async function bench(options: Options): Promise<boolean> {
       }
     }
 
-    const servers: Record<Name, Running> = {
-      ours: await started(targets.ours),
-      koa: await started(targets.koa),
-      bare: await started(targets.bare),
-    };
-    for (const name of ['koa', 'bare'] as const) {
-      const problems = await differences(servers.ours.port, servers[name].port, captured);
-      if (problems.length > 0) throw new Error(`${name} does not answer the same bytes as ours:\n${problems.join('\n')}`);
-    }
-    console.log('koa and bare answer byte-identical responses (Date and the X-Request-Id value aside): OK');
-
     const scenarios = SCENARIOS.filter((s) => options.scenarios === undefined || options.scenarios.includes(s.name));
     const etagOf = (path: string): string => captured[path]?.etag ?? '';
     const load = { connections: options.connections, dir };
-    if (options.warmup > 0) {
-      for (const name of NAMES)
-        for (const s of scenarios) await measure(servers[name], s, etagOf(s.path), { ...load, seconds: options.warmup });
-    }
     const results = new Map(
       scenarios.map((s) => [s.name, { ours: [] as LoadResult[], koa: [] as LoadResult[], bare: [] as LoadResult[] }]),
     );
-    const seconds = options.rounds * scenarios.length * (NAMES.length + 1) * options.duration;
+    const paired = new Map(scenarios.map((s) => [s.name, [] as number[]]));
+    const memory: Record<Name, Array<{ rssKb: number; hwmKb: number }>> = { ours: [], koa: [], bare: [] };
+    const perRound = options.warmup * scenarios.length * NAMES.length + scenarios.length * (NAMES.length + 1) * options.duration;
     console.log(
-      `load: ${options.rounds} rounds × ${scenarios.length} scenarios × (3 servers + ours and koa paired) × ${options.duration} s, ${options.connections} connections (~${Math.round(seconds)} s)`,
+      `load: ${options.rounds} rounds, each on new server processes: ${scenarios.length} scenarios × (3 servers + ours and koa paired) × ${options.duration} s after ${options.warmup} s of warm-up, ${options.connections} connections (~${Math.round(options.rounds * perRound)} s)`,
     );
     for (let round = 0; round < options.rounds; round += 1) {
+      // New processes every round: two processes of one program differ by up to ~15% in CPU per request for the
+      // whole of their life on this kind of machine (memory placement), so one process per server would fix that
+      // luck into every figure; medians over rounds spread it.
+      const servers = {} as Record<Name, Running>;
+      for (const name of round % 2 === 0 ? NAMES : [...NAMES].reverse()) servers[name] = await started(targets[name]);
+      for (const name of ['koa', 'bare'] as const) {
+        const problems = await differences(servers.ours.port, servers[name].port, captured);
+        if (problems.length > 0) throw new Error(`${name} does not answer the same bytes as ours:\n${problems.join('\n')}`);
+      }
+      if (round === 0) console.log('koa and bare answer byte-identical responses (Date and the X-Request-Id value aside): OK');
+      if (options.warmup > 0) {
+        for (const name of NAMES)
+          for (const s of scenarios) await measure(servers[name], s, etagOf(s.path), { ...load, seconds: options.warmup });
+      }
       const line: string[] = [];
       for (const [index, s] of scenarios.entries()) {
         // A different order each round and scenario, so drift on the machine does not favour one server.
@@ -169,26 +170,23 @@ async function bench(options: Options): Promise<boolean> {
         const r = results.get(s.name);
         line.push(`${s.name} ${NAMES.map((name) => Math.round(r?.[name].at(-1)?.rps ?? 0)).join('/')}`);
       }
-      console.log(`  round ${round + 1}: ${line.join('  ')}  [ours/koa/bare req/s]  load average ${loadavg()[0]?.toFixed(2) ?? '?'}`);
-    }
-    // Paired: ours and the Koa app loaded at the same time, sharing core 0, each by its own load generator. Whatever
-    // else runs on the machine then slows both alike, so their CPU time per request compares even on a busy
-    // machine; when the server's core is the limit, throughput is inversely proportional to it.
-    const paired = new Map(scenarios.map((s) => [s.name, [] as number[]]));
-    for (let round = 0; round < options.rounds; round += 1) {
+      // Paired: ours and the Koa app loaded at the same time, sharing core 0, each by its own load generator. Whatever
+      // else runs on the machine then slows both alike, so their CPU time per request compares even on a busy
+      // machine. Which load generator starts first alternates by round.
       for (const s of scenarios) {
-        const [ours, koa] = await Promise.all(
-          (['ours', 'koa'] as const).map((name) => measure(servers[name], s, etagOf(s.path), { ...load, seconds: options.duration })),
+        const pair = round % 2 === 0 ? (['ours', 'koa'] as const) : (['koa', 'ours'] as const);
+        const [first, second] = await Promise.all(
+          pair.map((name) => measure(servers[name], s, etagOf(s.path), { ...load, seconds: options.duration })),
         );
-        if (ours !== undefined && koa !== undefined) paired.get(s.name)?.push(koa.cpuUs / ours.cpuUs);
+        if (first !== undefined && second !== undefined) {
+          const [ours, koa] = pair[0] === 'ours' ? [first, second] : [second, first];
+          paired.get(s.name)?.push(koa.cpuUs / ours.cpuUs);
+        }
       }
+      for (const name of NAMES) memory[name].push(memoryOf(servers[name].child.pid ?? 0));
+      console.log(`  round ${round + 1}: ${line.join('  ')}  [ours/koa/bare req/s]  load average ${loadavg()[0]?.toFixed(2) ?? '?'}`);
+      for (const name of NAMES) await stop(servers[name]);
     }
-    const memory = {
-      ours: memoryOf(servers.ours.child.pid ?? 0),
-      koa: memoryOf(servers.koa.child.pid ?? 0),
-      bare: memoryOf(servers.bare.child.pid ?? 0),
-    };
-    for (const name of NAMES) await stop(servers[name]);
 
     const figures: Figures = {
       throughput: scenarios.map((s) => {
@@ -200,12 +198,23 @@ async function bench(options: Options): Promise<boolean> {
           rps: { ours: pick('ours', 'rps'), koa: pick('koa', 'rps'), bare: pick('bare', 'rps') },
           cpuUs: { ours: pick('ours', 'cpuUs'), koa: pick('koa', 'cpuUs'), bare: pick('bare', 'cpuUs') },
           cpuPercent: { ours: pick('ours', 'cpuPercent'), koa: pick('koa', 'cpuPercent'), bare: pick('bare', 'cpuPercent') },
+          vsKoa: median(r.ours.map((x, i) => x.rps / (r.koa[i]?.rps ?? NaN))),
+          vsBare: median(r.ours.map((x, i) => x.rps / (r.bare[i]?.rps ?? NaN))),
           pairedVsKoa: median(paired.get(s.name) ?? []),
         };
       }),
       startupMs: { ours: median(startup.ours), koa: median(startup.koa), bare: median(startup.bare) },
-      rssKb: { ours: memory.ours.rssKb, koa: memory.koa.rssKb, bare: memory.bare.rssKb },
-      hwmKb: { ours: memory.ours.hwmKb, koa: memory.koa.hwmKb, bare: memory.bare.hwmKb },
+      rssKb: {
+        ours: median(memory.ours.map((m) => m.rssKb)),
+        koa: median(memory.koa.map((m) => m.rssKb)),
+        bare: median(memory.bare.map((m) => m.rssKb)),
+      },
+      hwmKb: {
+        ours: median(memory.ours.map((m) => m.hwmKb)),
+        koa: median(memory.koa.map((m) => m.hwmKb)),
+        bare: median(memory.bare.map((m) => m.hwmKb)),
+      },
+      rssVsBare: median(memory.ours.map((m, i) => m.rssKb / (memory.bare[i]?.rssKb ?? NaN))),
       loadAverage: loadavg()[0] ?? NaN,
     };
     const missed = printReport(figures, options);

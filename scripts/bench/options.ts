@@ -10,7 +10,7 @@ side by side with a minimal Koa app and a bare node:http server that answer the 
 
   --rounds N          interleaved rounds of every scenario on every server (default 5)
   --duration S        seconds per load run (default 4)
-  --warmup S          seconds of warm-up per scenario and server (default 2)
+  --warmup S          seconds of warm-up per scenario and server, each round (default 1)
   --connections N     keep-alive connections of the load generator (default 50)
   --startup-reps N    spawn-to-first-200 measurements per server (default 7)
   --scenarios A,B     some of jwks, metadata, jwks-304, jwks-head (default all)
@@ -68,7 +68,7 @@ export function optionsOf({ values }: CommandLine<WithHelp<typeof BENCH_OPTIONS>
   return {
     rounds: Math.floor(number('rounds', 5, 1)),
     duration: number('duration', 4, 1),
-    warmup: number('warmup', 2, 0),
+    warmup: number('warmup', 1, 0),
     connections: Math.floor(number('connections', 50, 1)),
     startupReps: Math.floor(number('startup-reps', 7, 1)),
     scenarios: values.scenarios?.split(',').map((name) => name.trim()),

@@ -1,6 +1,6 @@
 /**
  * The server's stdout, written in batches: lines are encoded into one buffer allocated up front and written with
- * one `write(2)` per ~4 KiB (about 20 request lines), or at the latest {@link FLUSH_MS} after the first line of a
+ * one `write(2)` per ~32 KiB (about 150 request lines), or at the latest {@link FLUSH_MS} after the first line of a
  * batch, so a quiet server's lines are not held back. Writes are synchronous and in order.
  *
  * Not pino's own destination (sonic-boom): in batching mode it measures the byte length of the whole pending batch
@@ -10,12 +10,15 @@
  */
 import { writeSync } from 'node:fs';
 
-/** A batch is written when it holds this many bytes ... */
-const BATCH_BYTES = 4096;
+/**
+ * A batch is written when it holds this many bytes ... A `write(2)` costs several microseconds in a virtual
+ * machine; at 4 KiB it was ~0.3 µs of every request's CPU, at 32 KiB it is under 0.05 µs.
+ */
+const BATCH_BYTES = 32 * 1024;
 /** ... or this many milliseconds after its first line. */
 const FLUSH_MS = 100;
 /** The buffer: a batch plus room for the line that completes it (a longer line is written on its own). */
-const CAPACITY = 64 * 1024;
+const CAPACITY = 128 * 1024;
 /** Most UTF-8 bytes one UTF-16 code unit of a JavaScript string can take. */
 const MAX_BYTES_PER_UNIT = 3;
 

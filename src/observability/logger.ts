@@ -57,7 +57,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
 export type StdoutDestination = BatchedOutput;
 
 /**
- * Stdout for the server process, written in batches: one `write(2)` per ~4 KiB of lines instead of one per line,
+ * Stdout for the server process, written in batches: one `write(2)` per ~32 KiB of lines instead of one per line,
  * and at the latest 100 ms after a line was logged. The owner flushes it on exit with {@link flushDestination}.
  */
 export function stdoutDestination(): StdoutDestination {

@@ -19,10 +19,12 @@ describe('BatchedOutput', () => {
   it('holds lines until a batch is full, then writes them all, in order', () => {
     const { out, read, close } = output('full');
     out.write('first\n');
-    expect(read()).toBe('');
-    const filler = `${'x'.repeat(5000)}\n`;
+    const filler = `${'x'.repeat(20_000)}\n`;
     out.write(filler);
-    expect(read()).toBe(`first\n${filler}`);
+    // 20 KB held: a batch is 32 KiB.
+    expect(read()).toBe('');
+    out.write(filler);
+    expect(read()).toBe(`first\n${filler}${filler}`);
     close();
   });
 
