@@ -41,11 +41,17 @@ async function serve(): Promise<undefined> {
   // Stdout written in batches (see stdoutDestination); whatever is still buffered is written on any exit, including
   // process.exit() after shutdown and a crash.
   const destination = stdoutDestination();
-  process.on('exit', () => flushDestination(destination));
+  // The request lines still held by the service (see request-records.ts) go into the batch first.
+  let flushRequestLog = (): void => undefined;
+  process.on('exit', () => {
+    flushRequestLog();
+    flushDestination(destination);
+  });
   const logger = createLogger(config.logLevel, destination);
   let service: Awaited<ReturnType<typeof startService>>;
   try {
     service = await startService(config, { logger });
+    flushRequestLog = service.flushRequestLog;
   } finally {
     // The startup lines (`listening` last, or what led to a boot failure) go out now, not with the next batch.
     flushDestination(destination);

@@ -52,6 +52,8 @@ export interface RunningService extends PreparedService {
   readonly metrics: Metrics;
   /** Drains and stops both listeners (see `drain`); resolves when everything is closed. Idempotent. */
   shutdown(): Promise<void>;
+  /** Writes the request log lines not yet written (they are written in batches); for process exit. */
+  readonly flushRequestLog: () => void;
 }
 
 /**
@@ -162,7 +164,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     corsOrigins: config.corsOrigins,
     cacheMaxAge: config.cacheMaxAge,
   });
-  answerWith(publicServer, app.callback());
+  answerWith(publicServer, app.koa.callback());
   metrics.countConnections(
     () => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))),
   );
@@ -188,6 +190,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       drainState.draining = true;
       logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining connections');
       await drain(publicServer, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
+      app.flushRequestLog();
       documents.close();
       prepared.close();
       adminServer.close();
@@ -208,5 +211,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: `http://${hostForUrl(config.host)}:${port}`,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminPort}`,
     shutdown,
+    flushRequestLog: app.flushRequestLog,
   };
 }

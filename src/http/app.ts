@@ -26,13 +26,21 @@ export interface PublicAppOptions {
   readonly cacheMaxAge: number;
 }
 
+/** The public application, and the flush of its request log (see `observe.ts`). */
+export interface PublicApp {
+  readonly koa: Koa;
+  /** Writes the request lines and metrics recorded but not yet written. */
+  readonly flushRequestLog: () => void;
+}
+
 /** Creates the public Koa application. */
-export function createPublicApp(options: PublicAppOptions): Koa {
-  const app = new Koa();
+export function createPublicApp(options: PublicAppOptions): PublicApp {
+  const koa = new Koa();
   // Errors are rendered (errors.ts) and logged by observe; Koa's own stderr printing would log twice.
-  app.silent = true;
+  koa.silent = true;
   const cors = new CorsPolicy(options.corsOrigins);
-  app.use(observe(options.logger, options.metrics, options.drain, errorAnswerer(options.contract)));
-  app.use(contractRouter(options.contract, { documents: options.documents, cors, cacheControl: `public, max-age=${options.cacheMaxAge}` }));
-  return app;
+  const observer = observe(options.logger, options.metrics, options.drain, errorAnswerer(options.contract));
+  koa.use(observer.middleware);
+  koa.use(contractRouter(options.contract, { documents: options.documents, cors, cacheControl: `public, max-age=${options.cacheMaxAge}` }));
+  return { koa, flushRequestLog: observer.flush };
 }

@@ -4,12 +4,12 @@
  * is not HTTP (RFC 9112 §2.2), then the connection is closed. Requests parsed before the malformed one on the same
  * connection (pipelining, RFC 9112 §9.3.2) are answered first, in order.
  */
-import { randomUUID } from 'node:crypto';
 import type { Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { BadRequestError, HeadersTooLargeError, type HttpError } from '../errors.js';
 import type { DropReason } from '../observability/metrics.js';
 import { errorBody } from './errors.js';
+import { newRequestId } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** A malformed request the server answered itself. */
@@ -92,7 +92,7 @@ export function answerClientErrors(server: Server, events: ServerEvents): void {
         error.code === 'HPE_HEADER_OVERFLOW'
           ? new HeadersTooLargeError('The request headers are too large')
           : new BadRequestError('The request is not valid HTTP');
-      const requestId = randomUUID();
+      const requestId = newRequestId();
       socket.end(rawAnswer(answer, requestId), () => socket.destroy());
       events.malformed?.({ status: answer.status, requestId, code: answer.code, parserCode: error.code ?? 'unknown' });
     });

@@ -14,6 +14,9 @@ const PREFLIGHT_MAX_AGE = '7200';
 /** Response headers a browser script may read beyond the CORS-safelisted ones. */
 const EXPOSED_HEADERS = 'ETag, X-Request-Id';
 
+const NO_FIELDS: readonly string[] = Object.freeze([]);
+const VARY_ORIGIN: readonly string[] = Object.freeze(['Vary', 'Origin']);
+
 /** A token list as in `Access-Control-Request-Headers` (RFC 9110 §5.6.1 field names). */
 const HEADER_LIST = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*$/;
 
@@ -40,13 +43,23 @@ export class CorsPolicy {
     return this.#origins !== undefined;
   }
 
-  /** The CORS headers of an actual answer to a request naming an `Origin` in the list, so browser scripts can read it. */
+  /**
+   * The CORS headers of an actual answer that depend on its request, as name/value pairs: with an origin list,
+   * `Vary: Origin`, and for an `Origin` in the list what lets browser scripts read the answer. Empty with `*`.
+   */
+  originHeaders(origin: string | undefined): readonly string[] {
+    if (this.#origins === undefined) return NO_FIELDS;
+    if (origin === undefined || !this.#origins.has(origin)) return VARY_ORIGIN;
+    return [...VARY_ORIGIN, 'Access-Control-Allow-Origin', origin, 'Access-Control-Expose-Headers', EXPOSED_HEADERS];
+  }
+
+  /** Sets {@link CorsPolicy.originHeaders} on an answer Koa writes (`Vary` merged with any it already has). */
   setOriginHeaders(ctx: Context): void {
-    ctx.vary('Origin');
-    const origin = ctx.get('Origin');
-    if (origin !== '' && this.#origins?.has(origin) === true) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.set('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+    const fields = this.originHeaders(ctx.req.headers.origin);
+    for (let i = 0; i < fields.length; i += 2) {
+      const [name, value] = [fields[i] ?? '', fields[i + 1] ?? ''];
+      if (name === 'Vary') ctx.vary(value);
+      else ctx.set(name, value);
     }
   }
 

@@ -55,7 +55,7 @@ function hostProblem(req: IncomingMessage): string | undefined {
 }
 
 /** The error a request's framing earns, or `undefined` when its head is acceptable. */
-function framingError(req: IncomingMessage): HttpError | undefined {
+export function framingError(req: IncomingMessage): HttpError | undefined {
   const problem = hostProblem(req);
   if (problem !== undefined) return new BadRequestError(problem);
   const headers = req.headers;
@@ -70,13 +70,11 @@ function framingError(req: IncomingMessage): HttpError | undefined {
 }
 
 /**
- * Refuses a request whose head is not acceptable (see the module comment), before routing: throws the 400 or 413,
- * labels the request `(malformed)` for the metrics and closes the connection after the answer (like nginx, a
- * client that frames requests wrongly gets no further ones read).
+ * Refuses a request whose head is not acceptable (see the module comment), before routing: throws `error` (the
+ * 400 or 413 of {@link framingError}), labels the request `(malformed)` for the metrics and closes the connection
+ * after the answer (like nginx, a client that frames requests wrongly gets no further ones read).
  */
-export function refuseBadFraming(ctx: Context): void {
-  const error = framingError(ctx.req);
-  if (error === undefined) return;
+export function refuseBadFraming(ctx: Context, error: HttpError): never {
   (ctx.state as RouteState).route = MALFORMED_ROUTE;
   ctx.res.shouldKeepAlive = false;
   throw error;

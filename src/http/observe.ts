@@ -1,64 +1,64 @@
 /**
  * Request identity, errors, logging and metrics: the outermost middleware. It gives each request its id (echoed
- * in `X-Request-Id`), has whatever the router throws answered by the one error renderer (`errors.ts`), and once
- * the answer is set records it: one log line (method, path, status, duration, request id) and the request
- * metrics. This is the single place requests and their errors are logged.
+ * in `X-Request-Id`, see `request-id.ts`; left on `ctx.state` for the router, which writes a document's answer
+ * whole), has whatever the router throws answered by the one error renderer (`errors.ts`), and once the answer
+ * is set records it for the log line and the metrics (`request-records.ts`, written per batch). This is the
+ * single place requests and their errors are logged.
  *
  * The error renderer is called from this layer's rejection handler rather than being a Koa layer of its own:
  * that layer (a bound `next`, a call, a promise and a closure per request) measured ~3.5 % of the server's CPU
  * per request (both servers loaded at once on one core, against a minimal Koa app, 304 answers).
  */
-import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { primitivesLogger, requestLineWriter, type Logger } from '../observability/logger.js';
+import { primitivesLogger, type Logger } from '../observability/logger.js';
 import { MALFORMED_ROUTE, UNKNOWN_METHOD, UNMATCHED_ROUTE, type Metrics } from '../observability/metrics.js';
+import { RequestRecords } from '../observability/request-records.js';
 import type { ServerEvents } from './client-error.js';
-import type { ErrorState, RouteState } from './request-state.js';
-
-/** A client-supplied `X-Request-Id` is kept when it looks like an id, so it can be traced across hops. */
-const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
-
-/** The request id: the client's when well-formed, otherwise a new UUID. */
-function requestIdOf(header: string | string[] | undefined): string {
-  return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
-}
+import { REQUEST_ID_FIELD, requestIdOf } from './request-id.js';
+import type { ErrorState, RequestIdState, RouteState } from './request-state.js';
 
 /** Whether the server is draining; responses then carry `Connection: close`. */
 export interface DrainState {
   readonly draining: boolean;
 }
 
-/** Observes every request: its id, then the metrics and the one log line. */
+/** The observing middleware, and the flush of what it has recorded but not yet written. */
+export interface Observer {
+  readonly middleware: Middleware;
+  /** Writes the pending request lines and metrics now (at shutdown and exit). */
+  readonly flush: () => void;
+}
+
+/** Observes every request: its id, then its record for the log line and the metrics. */
 export function observe(
   logger: Logger,
   metrics: Metrics,
   drain: DrainState,
   answerError: (ctx: Context, thrown: unknown) => void,
-): Middleware {
-  const writeLine = requestLineWriter(logger);
-  /** Records one answered request: the metrics, then the log line (the error's, with its cause, for a 5xx). */
+): Observer {
+  const records = new RequestRecords(logger, metrics, warnOnce);
   const record = (ctx: Context, requestId: string, startedMs: number): void => {
-    const ms = performance.now() - startedMs;
+    const endedMs = performance.now();
+    // The router writes a document's answer whole, the id among its fields; Koa writes every other answer after
+    // this layer returns.
+    if (!ctx.res.headersSent) ctx.res.setHeader(REQUEST_ID_FIELD, requestId);
     const state = ctx.state as RouteState & ErrorState;
-    // The values of `ctx.status` and `ctx.method`, read without Koa's delegating getters.
-    const status = ctx.res.statusCode;
-    const method = ctx.req.method ?? '';
-    const durationMs = Math.round(ms * 1e3) / 1e3;
-    try {
-      metrics.observeRequest(state.route ?? UNMATCHED_ROUTE, method, status, ms / 1e3);
-      const line = { requestId, method, path: ctx.path, status, durationMs };
-      if (status >= 500) logger.error({ ...line, err: state.error?.cause ?? state.error }, 'request failed');
-      else writeLine(line);
-    } catch (error) {
-      // The answer is ready: a failing log destination (a full or closed stdout) must not turn it into Koa's
-      // text 500. Say so on stderr once, not once per request.
-      warnOnce(error);
-    }
+    records.add({
+      requestId,
+      // The values of `ctx.method` and `ctx.status`, read without Koa's delegating getters.
+      method: ctx.req.method ?? '',
+      path: ctx.path,
+      route: state.route ?? UNMATCHED_ROUTE,
+      status: ctx.res.statusCode,
+      startedMs,
+      endedMs,
+      error: state.error,
+    });
   };
-  return function observeRequest(ctx, next) {
+  const middleware: Middleware = function observeRequest(ctx, next) {
     const startedMs = performance.now();
     const requestId = requestIdOf(ctx.req.headers['x-request-id']);
-    ctx.set('X-Request-Id', requestId);
+    (ctx.state as RequestIdState).requestId = requestId;
     // During shutdown every answer closes its connection, so keep-alive clients reconnect to another replica
     // instead of sending a request to a socket that is about to close. Node then sends `Connection: close`. Set
     // before the layers below run, so the server knows it before the answer is written (see `server.ts`).
@@ -71,9 +71,14 @@ export function observe(
       },
     );
   };
+  return { middleware, flush: () => records.flush() };
 }
 
 let warned = false;
+/**
+ * The answer was ready long before: a failing log destination (a full or closed stdout) must not turn answers into
+ * Koa's text 500. Said on stderr once, not once per request.
+ */
 function warnOnce(error: unknown): void {
   if (warned) return;
   warned = true;

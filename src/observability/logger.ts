@@ -27,18 +27,23 @@ const REDACT_PATHS = [
 ];
 
 /**
- * pino's `isoTime`, formatted once per millisecond: under load many lines share a millisecond, and
- * `toISOString` was a visible part of each request's cost. The output is identical.
+ * pino's `isoTime` for the time `ms`, formatted once per millisecond: many lines share a millisecond under load,
+ * and `toISOString` was a visible part of each request's cost. The output is identical.
  */
 let lastTimeMs = Number.NaN;
 let lastTime = '';
-function isoTime(): string {
-  const now = Date.now();
-  if (now !== lastTimeMs) {
-    lastTimeMs = now;
-    lastTime = `,"time":"${new Date(now).toISOString()}"`;
+function isoTimeAt(ms: number): string {
+  const whole = Math.floor(ms);
+  if (whole !== lastTimeMs) {
+    lastTimeMs = whole;
+    lastTime = `,"time":"${new Date(whole).toISOString()}"`;
   }
   return lastTime;
+}
+
+/** pino's `isoTime` for now (see {@link isoTimeAt}). */
+function isoTime(): string {
+  return isoTimeAt(Date.now());
 }
 
 /** Creates the root logger. `destination` defaults to stdout; tests pass a stream to read the lines. */
@@ -91,20 +96,21 @@ export interface RequestLine {
 }
 
 /**
- * Writes the per-request line (`msg` `request`, level `info`) of `logger`: byte for byte what `logger.info(line,
- * 'request')` writes, assembled from a prefix pino computed once (level, bindings) and the few fields, and handed
- * to the logger's destination (batched on stdout, see {@link stdoutDestination}). pino's general path (a child
- * per call site, its serializers and redaction over every value) was the largest cost of answering a request.
+ * Writes the per-request line (`msg` `request`, level `info`) of `logger` for a request answered at `timeMs` (Unix
+ * time, ms): byte for byte what `logger.info(line, 'request')` writes at that time, assembled from a prefix pino
+ * computed once (level, bindings) and the few fields, and handed to the logger's destination (batched on stdout,
+ * see {@link stdoutDestination}). pino's general path (a child per call site, its serializers and redaction over
+ * every value) was the largest cost of answering a request.
  * The request id is an id the service made or accepted (`[A-Za-z0-9._:@/+=-]`) and the method a token, so only
  * the path needs escaping.
  */
-export function requestLineWriter(logger: Logger): (line: RequestLine) => void {
+export function requestLineWriter(logger: Logger): (line: RequestLine, timeMs: number) => void {
   const stream = (logger as unknown as Record<symbol, pino.DestinationStream>)[pino.symbols.streamSym];
   const bindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
   if (stream === undefined || !logger.isLevelEnabled('info')) return () => undefined;
-  return (line) => {
+  return (line, timeMs) => {
     stream.write(
-      `{"level":"info"${isoTime()}${bindings},"requestId":"${line.requestId}","method":"${line.method}","path":${jsonString(line.path)},"status":${line.status},"durationMs":${line.durationMs},"msg":"request"}\n`,
+      `{"level":"info"${isoTimeAt(timeMs)}${bindings},"requestId":"${line.requestId}","method":"${line.method}","path":${jsonString(line.path)},"status":${line.status},"durationMs":${line.durationMs},"msg":"request"}\n`,
     );
   };
 }

@@ -42,11 +42,35 @@ export interface Metrics {
   countConnections(count: () => Promise<number>): void;
   /** Records a rejected document build. */
   documentRejected(operationId: string): void;
+  /** Runs `flush` whenever the registry is read, first: requests recorded in batches are observed by then. */
+  beforeCollect(flush: () => void): void;
+}
+
+/**
+ * A registry that runs hooks before it is read: pending request records are observed first, whichever metric
+ * the registry collects first (`request-records.ts`).
+ */
+class FlushingRegistry extends Registry {
+  readonly #hooks: Array<() => void> = [];
+
+  addHook(hook: () => void): void {
+    this.#hooks.push(hook);
+  }
+
+  override metrics(): Promise<string> {
+    for (const hook of this.#hooks) hook();
+    return super.metrics();
+  }
+
+  override getMetricsAsJSON(): ReturnType<Registry['getMetricsAsJSON']> {
+    for (const hook of this.#hooks) hook();
+    return super.getMetricsAsJSON();
+  }
 }
 
 /** Creates the registry with request, document, key and default process metrics. */
 export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
-  const registry = new Registry();
+  const registry = new FlushingRegistry();
   collectDefaultMetrics({ register: registry });
   // Request counts are kept in plain numbers per label set and handed to prom-client when it collects (every
   // scrape), so recording a request is a map lookup and an addition instead of prom-client's per-call label
@@ -175,6 +199,9 @@ export function createMetrics(keys: () => KeyStoreStats | undefined): Metrics {
     },
     documentRejected(operationId) {
       rejected.labels(operationId).inc();
+    },
+    beforeCollect(flush) {
+      registry.addHook(flush);
     },
   };
 }

@@ -7,7 +7,7 @@ describe('the per-request line', () => {
     const capture = captureLogger('info');
     const line = { requestId: 'trace-1.a/b+c=', method: 'GET', path: '/a "quoted"\\path\u0001', status: 304, durationMs: 0.125 };
     capture.logger.info(line, 'request');
-    requestLineWriter(capture.logger)(line);
+    requestLineWriter(capture.logger)(line, Date.now());
     const [byPino, byWriter] = capture.lines.map((text) => text.replace(/"time":"[^"]+"/, '"time":"T"'));
     expect(byWriter).toBe(byPino);
     expect(JSON.parse(byWriter ?? '')).toMatchObject({ ...line, level: 'info', service: 'archera-well-known', msg: 'request' });
@@ -16,7 +16,7 @@ describe('the per-request line', () => {
   it('is not written below the logger’s level', () => {
     const capture = captureLogger('info');
     capture.logger.level = 'warn';
-    requestLineWriter(capture.logger)({ requestId: 'x', method: 'GET', path: '/', status: 200, durationMs: 1 });
+    requestLineWriter(capture.logger)({ requestId: 'x', method: 'GET', path: '/', status: 200, durationMs: 1 }, Date.now());
     expect(capture.lines).toEqual([]);
   });
 });
