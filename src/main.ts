@@ -10,6 +10,7 @@ import { readConfig } from './config.js';
 import { reviewConfig } from './config-review.js';
 import { ConfigError } from './errors.js';
 import { createLogger, flushDestination, stdoutDestination } from './observability/logger.js';
+import { capYoungGeneration } from './observability/young-generation.js';
 import { startService } from './service.js';
 
 const USAGE = `usage: node dist/main.js [--check] [--help]
@@ -56,6 +57,7 @@ async function serve(): Promise<undefined> {
     // The startup lines (`listening` last, or what led to a boot failure) go out now, not with the next batch.
     flushDestination(destination);
   }
+  capYoungGeneration();
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
     signals += 1;
