@@ -44,5 +44,8 @@ EXPOSE 3000 9090
 # The `node` user of the official image, as numbers, so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # Exec form, so no shell sits between: the base image's ENTRYPOINT (docker-entrypoint.sh) `exec`s it, node becomes
-# PID 1 and receives SIGTERM itself, and src/main.ts drains before exiting.
-CMD ["node", "dist/main.js"]
+# PID 1 and receives SIGTERM itself, and src/main.ts drains before exiting. Otherwise package.json's start script,
+# plus --max-semi-space-size=4: this Node (24, V8 13) grows the young generation up to 2 x 64 MB under load and no
+# longer lets the server cap it at run time (src/observability/young-generation.ts); on the command line the cap
+# costs it nothing at startup (measured 159 -> 163 ms to the first answer), unlike Node 20's ~35 ms.
+CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

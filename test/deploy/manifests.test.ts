@@ -446,17 +446,19 @@ describe('Dockerfile', () => {
     expect(semver.satisfies(process.version, pkg.engines.node)).toBe(true);
   });
 
-  it("CMD is the exec form of package.json's start script, and its file is in the image after the build", () => {
+  it("CMD is the exec form of package.json's start script with the young generation cap, and its file is in the image after the build", () => {
     // The last CMD is the one Docker runs; execForm throws on the shell form.
     const argv = execForm(image.getCMDs().at(-1));
-    expect(argv.join(' ')).toBe(pkg.scripts.start);
     expect(argv[0]).toBe('node');
+    // The image's Node 24 does not let the server cap its young generation at run time; the flag does it there.
+    expect(argv[1]).toBe('--max-semi-space-size=4');
+    expect([argv[0], ...argv.slice(2)].join(' ')).toBe(pkg.scripts.start);
     // Nothing of ours wraps it (the base image's docker-entrypoint.sh execs the CMD).
     expect(argsOf(image, 'ENTRYPOINT')).toEqual([]);
     const fakeRoot = temp('wk-image-');
     const workdir = assembleRunStage(fakeRoot);
     expect(workdir).toBe('/app');
-    const entry = posix.resolve(workdir, argv[1]!);
+    const entry = posix.resolve(workdir, argv.at(-1)!);
     expect(readFileSync(hostPath(fakeRoot, entry), 'utf8')).toBe(readFileSync(join(ROOT, 'dist/main.js'), 'utf8'));
     // projectRoot(): the first ancestor of the entry with package.json and openapi.json must be the WORKDIR.
     let dir = posix.dirname(entry);
