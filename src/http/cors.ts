@@ -57,7 +57,8 @@ export class CorsPolicy {
   setOriginHeaders(ctx: Context): void {
     const fields = this.originHeaders(ctx.req.headers.origin);
     for (let i = 0; i < fields.length; i += 2) {
-      const [name, value] = [fields[i] ?? '', fields[i + 1] ?? ''];
+      const name = fields[i] ?? '';
+      const value = fields[i + 1] ?? '';
       if (name === 'Vary') ctx.vary(value);
       else ctx.set(name, value);
     }

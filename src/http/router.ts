@@ -65,7 +65,8 @@ export function contractRouter(contract: Contract, options: RouterOptions): Midd
 
   return function routeToDocument(ctx) {
     const path = ctx.path;
-    const state = routes.get(path)?.methods.get(ctx.method)?.state;
+    const route = routes.get(path);
+    const state = route?.methods.get(ctx.method)?.state;
     const framing = framingError(ctx.req);
     if (state?.ok === true && framing === undefined) {
       // The common case: a document, answered with its head prebuilt (`answer.ts`).
@@ -80,7 +81,6 @@ export function contractRouter(contract: Contract, options: RouterOptions): Midd
     // Only origin-form and absolute-form targets name a resource here (RFC 9112 §3.2); `*` and authority-form
     // are malformed for these endpoints.
     if (path.charCodeAt(0) !== 47 /* / */) throw new BadRequestError('The request target is not a path');
-    const route = routes.get(path);
     if (route === undefined) throw new NotFoundError('No resource exists at this path');
     (ctx.state as RouteState).route = path;
     if (state !== undefined) {

@@ -1,7 +1,7 @@
 /**
  * The request log line and the request metrics of every answered request, taken per request and written per batch.
  *
- * Per request, {@link RequestRecords.add} stores a few values in columns allocated once. The log lines and the
+ * Per request, {@link RequestRecords.add} keeps the request's record. The log lines and the
  * metric observations are produced by {@link RequestRecords.flush}, for a whole batch in one loop: when
  * {@link BATCH_RECORDS} requests are pending, {@link FLUSH_MS} after the first of a batch, before the registry is
  * read (a scrape sees every request answered before it) and at shutdown. Writing each line as its request was
@@ -37,20 +37,13 @@ export interface RequestRecord {
   readonly error?: HttpError | undefined;
 }
 
-/** Pending request records of one listener, in columns. */
+/** Pending request records of one listener. */
 export class RequestRecords {
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #writeLine: ReturnType<typeof requestLineWriter>;
   readonly #onWriteError: (error: unknown) => void;
-  readonly #requestIds: string[] = new Array<string>(BATCH_RECORDS).fill('');
-  readonly #methods: string[] = new Array<string>(BATCH_RECORDS).fill('');
-  readonly #paths: string[] = new Array<string>(BATCH_RECORDS).fill('');
-  readonly #routes: string[] = new Array<string>(BATCH_RECORDS).fill('');
-  readonly #statuses = new Uint16Array(BATCH_RECORDS);
-  readonly #startedMs = new Float64Array(BATCH_RECORDS);
-  readonly #endedMs = new Float64Array(BATCH_RECORDS);
-  #pending = 0;
+  #pending: RequestRecord[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   /**
@@ -71,16 +64,8 @@ export class RequestRecords {
       this.#failed(record);
       return;
     }
-    const at = this.#pending;
-    this.#requestIds[at] = record.requestId;
-    this.#methods[at] = record.method;
-    this.#paths[at] = record.path;
-    this.#routes[at] = record.route;
-    this.#statuses[at] = record.status;
-    this.#startedMs[at] = record.startedMs;
-    this.#endedMs[at] = record.endedMs;
-    this.#pending = at + 1;
-    if (this.#pending === BATCH_RECORDS) this.flush();
+    this.#pending.push(record);
+    if (this.#pending.length === BATCH_RECORDS) this.flush();
     else if (this.#timer === undefined) this.#timer = setTimeout(() => this.flush(), FLUSH_MS).unref();
   }
 
@@ -90,21 +75,13 @@ export class RequestRecords {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    const count = this.#pending;
-    if (count === 0) return;
-    this.#pending = 0;
+    const batch = this.#pending;
+    if (batch.length === 0) return;
+    this.#pending = [];
     // performance.now() is monotonic; the wall clock it maps to is read once per batch.
     const wallOffsetMs = Date.now() - performance.now();
-    for (let at = 0; at < count; at += 1) {
-      const requestId = this.#requestIds[at] ?? '';
-      const method = this.#methods[at] ?? '';
-      const path = this.#paths[at] ?? '';
-      const route = this.#routes[at] ?? '';
-      const status = this.#statuses[at] ?? 0;
-      const endedMs = this.#endedMs[at] ?? 0;
-      const ms = endedMs - (this.#startedMs[at] ?? 0);
-      // Strings released, so the batch holds nothing alive until the next one overwrites it.
-      this.#requestIds[at] = this.#paths[at] = '';
+    for (const { requestId, method, path, route, status, startedMs, endedMs } of batch) {
+      const ms = endedMs - startedMs;
       this.#metrics.observeRequest(route, method, status, ms / 1e3);
       try {
         this.#writeLine({ requestId, method, path, status, durationMs: roundMs(ms) }, wallOffsetMs + endedMs);
