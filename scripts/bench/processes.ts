@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { CommandError } from '../../src/errors.js';
 
 /** Whether servers and load generator get a core each (2+ cores and `taskset`). */
 export const PINNED = availableParallelism() >= 2 && spawnSync('taskset', ['-V']).error === undefined;
@@ -22,14 +23,19 @@ export function pinSelf(): void {
   if (PINNED) spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 }
 
-/** A server the bench runs. */
+/** The servers compared, in the order of the table. */
+export const SERVER_NAMES = ['ours', 'koa-minimal', 'koa-idiomatic', 'bare', 'nginx'] as const;
+export type ServerName = (typeof SERVER_NAMES)[number];
+
+/** How to start one server. */
 export interface Target {
-  readonly name: 'ours' | 'koa' | 'bare';
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly env: (port: number, adminPort: number) => NodeJS.ProcessEnv;
+  readonly name: ServerName;
+  /** The command for a start on `port` (and `adminPort`, for the servers that have an admin listener). */
+  readonly command: (port: number, adminPort: number) => { file: string; args: string[]; env: NodeJS.ProcessEnv };
   /** Where the server's stdout goes. */
   readonly stdout: string;
+  /** Whether it computes its own ETag (nginx), compared by presence (`responses.ts`). */
+  readonly ownEtag: boolean;
 }
 
 /** A started server. */
@@ -71,10 +77,10 @@ function status(port: number, path: string): Promise<number> {
 export async function start(target: Target, path: string): Promise<Running> {
   const port = await freePort();
   const adminPort = await freePort();
+  const { file, args, env } = target.command(port, adminPort);
   const out = openSync(target.stdout, 'a');
-  const [command, args] = pinned(0, target.command, target.args);
   const t0 = performance.now();
-  const child = spawn(command, args, { env: target.env(port, adminPort), stdio: ['ignore', out, 'pipe'] });
+  const child = spawn(...pinned(0, file, args), { env, stdio: ['ignore', out, 'pipe'] });
   closeSync(out);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -82,8 +88,8 @@ export async function start(target: Target, path: string): Promise<Running> {
   child.once('exit', () => (exited = true));
   // Polled as fast as refused connections come back.
   while ((await status(port, path)) !== 200) {
-    if (exited) throw new Error(`${target.name} exited before answering: ${stderr}`);
-    if (performance.now() - t0 > 30_000) throw new Error(`${target.name} did not answer 200 within 30 s: ${stderr}`);
+    if (exited) throw new CommandError(`${target.name} exited before answering: ${stderr.trim()}`);
+    if (performance.now() - t0 > 30_000) throw new CommandError(`${target.name} did not answer 200 within 30 s: ${stderr}`);
     await sleep(2);
   }
   return { target, child, port, startedMs: performance.now() - t0 };
@@ -99,11 +105,9 @@ export async function stop(running: Running): Promise<void> {
   clearTimeout(timer);
 }
 
-/** VmRSS and VmHWM (peak) of a process, in kB. */
-export function memoryOf(pid: number): { rssKb: number; hwmKb: number } {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+/** Resident memory of a process now (VmRSS), in kB. */
+export function rssKbOf(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 }
 
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
@@ -123,6 +127,6 @@ export async function run(command: string, args: readonly string[]): Promise<str
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${String(code)}: ${err}${out}`);
+  if (code !== 0) throw new CommandError(`${command} ${args.join(' ')} exited ${String(code)}: ${err}${out}`);
   return out;
 }

@@ -1,101 +1,135 @@
-/** The bench's table and its `summary:` lines, one per target of issue 14. */
-import type { Options } from './options.js';
+/**
+ * The bench's one table: a row per server (medians of the rounds) and a row per target with its ratio (the median
+ * of each round's ratio) and PASS or FAIL. Printed, and with `--write-doc` written into docs/performance.md between
+ * its markers, both formatted by Prettier as `npm run format` would.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
+import { CommandError } from '../../src/errors.js';
+import { SCENARIOS, type LoadResult, type ScenarioName } from './load.js';
+import { SERVER_NAMES, type ServerName } from './processes.js';
 
-type ByServer = Readonly<Record<'ours' | 'koa' | 'bare', number>>;
+/** The document that keeps the table. */
+export const DOC = fileURLToPath(new URL('../../docs/performance.md', import.meta.url));
 
-/** Medians of one run. */
-export interface Figures {
-  readonly throughput: ReadonlyArray<{
-    readonly scenario: string;
-    readonly gated: boolean;
-    readonly rps: ByServer;
-    readonly cpuUs: ByServer;
-    readonly cpuPercent: ByServer;
-    /** Ours req/s over Koa's in the same round, median of the rounds. */
-    readonly vsKoa: number;
-    /** Ours req/s over bare's in the same round, median of the rounds. */
-    readonly vsBare: number;
-    /** Koa's CPU time per request over ours, both loaded at the same time on one core (median of rounds). */
-    readonly pairedVsKoa: number;
-  }>;
-  readonly startupMs: ByServer;
-  readonly rssKb: ByServer;
-  readonly hwmKb: ByServer;
-  /** Ours RSS over bare's after the same round's load, median of the rounds. */
-  readonly rssVsBare: number;
-  readonly loadAverage: number;
+/** What one server gave in one round. */
+export interface RoundFigures {
+  readonly load: Readonly<Record<ScenarioName, LoadResult>>;
+  /** VmRSS after the round's load, kB. */
+  readonly rssKb: number;
 }
 
-/** Throughput of ours at least this share of the minimal Koa app's. */
-const THROUGHPUT_TARGET = 0.85;
-/** Startup to the first 200 at most this multiple of the bare server's. */
-const STARTUP_TARGET = 3;
-/** RSS after load at most this multiple of the bare server's. */
-const RSS_TARGET = 1.3;
+/** Everything one run measured. */
+export interface Measurements {
+  readonly rounds: Array<Partial<Record<ServerName, RoundFigures>>>;
+  readonly startupMs: Array<Partial<Record<ServerName, number>>>;
+  /** Runs with socket errors or answers outside 2xx/3xx, one line each. */
+  readonly warnings: string[];
+}
 
-const cell = (text: string, width: number): string => text.padStart(width);
-const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
+/** The targets of ours, each a ratio to a baseline of the same run that must not exceed `limit`. */
+const TARGETS = {
+  /** CPU per request, each scenario, over the minimal Koa app's. */
+  cpu: 1.25,
+  /** VmRSS after load over the minimal Koa app's, same Node and flags. */
+  rss: 1.15,
+  /** Spawn to first 200 over the bare server's. */
+  startup: 3,
+} as const;
 
-/** Prints the table and the summaries; returns whether a target was missed. */
-export function printReport(figures: Figures, options: Options): boolean {
-  const summaries: Array<{ figure: string; value: number; target: string; pass: boolean | undefined }> = [];
-  console.log(
-    `\nmedians of ${options.rounds} rounds × ${options.duration} s, ${options.connections} connections, new processes each round; ratios = median of each round's ratio;\n` +
-      'CPU = server CPU time per request, busy = server CPU share of its core;\n' +
-      'paired = Koa CPU per request / ours, both loaded at once on one core',
+const median = (values: readonly number[]): number => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return NaN;
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+};
+
+/** Median over paired samples of `a`'s figure over `b`'s. */
+function ratio<T>(samples: ReadonlyArray<Partial<Record<ServerName, T>>>, a: ServerName, b: ServerName, figure: (x: T) => number): number {
+  return median(samples.flatMap((s) => (s[a] === undefined || s[b] === undefined ? [] : [figure(s[a]) / figure(s[b])])));
+}
+
+/** The rendered table and the targets missed. */
+export interface Report {
+  readonly markdown: string;
+  readonly missed: readonly string[];
+}
+
+/** The table of a run, with `heading` (what was run, where) above it and notes below. */
+export async function report(measured: Measurements, heading: string): Promise<Report> {
+  const missed: string[] = [];
+  const of = (server: ServerName, figure: (x: RoundFigures) => number): number =>
+    median(measured.rounds.flatMap((round) => (round[server] === undefined ? [] : [figure(round[server])])));
+  const target = (name: string, value: number, limit: number): string => {
+    const pass = value <= limit;
+    if (!pass) missed.push(`${name} ${value.toFixed(2)} > ${limit}`);
+    return `${value.toFixed(2)} (≤ ${limit}) ${pass ? 'PASS' : 'FAIL'}`;
+  };
+  const present = SERVER_NAMES.filter((server) => measured.rounds.some((round) => round[server] !== undefined));
+  const blank = (n: number): string[] => Array<string>(n).fill('');
+  const rows = present.map((server) => [
+    server,
+    ...SCENARIOS.map((s) => `${of(server, (x) => x.load[s.name].cpuUs).toFixed(1)} µs`),
+    ...SCENARIOS.map((s) => Math.round(of(server, (x) => x.load[s.name].rps)).toLocaleString('en-US')),
+    `${(of(server, (x) => x.rssKb) / 1024).toFixed(1)} MB`,
+    `${median(measured.startupMs.flatMap((s) => s[server] ?? [])).toFixed(0)} ms`,
+  ]);
+  rows.push([
+    '**ours ÷ koa-minimal**',
+    ...SCENARIOS.map((s) =>
+      target(
+        `CPU per request ${s.name}`,
+        ratio(measured.rounds, 'ours', 'koa-minimal', (x) => x.load[s.name].cpuUs),
+        TARGETS.cpu,
+      ),
+    ),
+    ...blank(SCENARIOS.length),
+    target(
+      'RSS after load',
+      ratio(measured.rounds, 'ours', 'koa-minimal', (x) => x.rssKb),
+      TARGETS.rss,
+    ),
+    '',
+  ]);
+  rows.push([
+    '**ours ÷ bare**',
+    ...blank(2 * SCENARIOS.length + 1),
+    target(
+      'startup to first 200',
+      ratio(measured.startupMs, 'ours', 'bare', (ms) => ms),
+      TARGETS.startup,
+    ),
+  ]);
+  const header = [
+    'server',
+    ...SCENARIOS.map((s) => `CPU/request ${s.name}`),
+    ...SCENARIOS.map((s) => `req/s ${s.name}`),
+    'RSS after load',
+    'startup to first 200',
+  ];
+  const notes = [...measured.warnings];
+  const idle = present.flatMap((server) =>
+    SCENARIOS.flatMap((s) => {
+      const busy = of(server, (x) => x.load[s.name].busy);
+      return busy < 90 ? [`${server} ${s.name} ${busy.toFixed(0)}%`] : [];
+    }),
   );
-  console.log(
-    `  ${'scenario'.padEnd(10)}${cell('ours', 9)}${cell('koa', 9)}${cell('bare', 9)}${cell('ours/koa', 10)}${cell('ours/bare', 10)}` +
-      `${cell('CPU ours', 10)}${cell('koa', 8)}${cell('bare', 8)}${cell('busy ours', 11)}${cell('koa', 6)}${cell('bare', 6)}${cell('paired ours/koa', 17)}`,
-  );
-  for (const t of figures.throughput) {
-    const vsKoa = t.vsKoa;
-    console.log(
-      `  ${t.scenario.padEnd(10)}${cell(t.rps.ours.toFixed(0), 9)}${cell(t.rps.koa.toFixed(0), 9)}${cell(t.rps.bare.toFixed(0), 9)}` +
-        `${cell(vsKoa.toFixed(2), 10)}${cell(t.vsBare.toFixed(2), 10)}` +
-        `${cell(`${t.cpuUs.ours.toFixed(1)}µs`, 10)}${cell(`${t.cpuUs.koa.toFixed(1)}µs`, 8)}${cell(`${t.cpuUs.bare.toFixed(1)}µs`, 8)}` +
-        `${cell(`${t.cpuPercent.ours.toFixed(0)}%`, 11)}${cell(`${t.cpuPercent.koa.toFixed(0)}%`, 6)}${cell(`${t.cpuPercent.bare.toFixed(0)}%`, 6)}` +
-        `${cell(t.pairedVsKoa.toFixed(2), 17)}`,
-    );
-    summaries.push({
-      figure: `${t.scenario} throughput ours/koa`,
-      value: vsKoa,
-      target: t.gated ? `>= ${THROUGHPUT_TARGET.toFixed(2)}` : 'reported',
-      pass: t.gated ? vsKoa >= THROUGHPUT_TARGET : undefined,
-    });
-    summaries.push({ figure: `${t.scenario} throughput ours/bare`, value: t.vsBare, target: 'reported', pass: undefined });
-    summaries.push({ figure: `${t.scenario} paired CPU per request koa/ours`, value: t.pairedVsKoa, target: 'reported', pass: undefined });
-  }
-  const s = figures.startupMs;
-  console.log(
-    `\nstartup to first 200 (median of ${options.startupReps}): ours ${s.ours.toFixed(0)} ms, koa ${s.koa.toFixed(0)} ms, bare ${s.bare.toFixed(0)} ms`,
-  );
-  summaries.push({
-    figure: 'startup ours/bare',
-    value: s.ours / s.bare,
-    target: `<= ${STARTUP_TARGET.toFixed(2)}`,
-    pass: s.ours / s.bare <= STARTUP_TARGET,
-  });
-  const r = figures.rssKb;
-  console.log(`RSS after each round's load (VmRSS, median): ours ${mb(r.ours)}, koa ${mb(r.koa)}, bare ${mb(r.bare)}`);
-  console.log(`  peak (VmHWM): ours ${mb(figures.hwmKb.ours)}, koa ${mb(figures.hwmKb.koa)}, bare ${mb(figures.hwmKb.bare)}`);
-  summaries.push({
-    figure: 'RSS after load ours/bare',
-    value: figures.rssVsBare,
-    target: `<= ${RSS_TARGET.toFixed(2)}`,
-    pass: figures.rssVsBare <= RSS_TARGET,
-  });
-  const idle = figures.throughput.filter((t) => Math.min(t.cpuPercent.ours, t.cpuPercent.koa, t.cpuPercent.bare) < 90);
-  if (idle.length > 0) {
-    console.log(
-      `\nnote: a server was below 90% of its core in ${idle.map((t) => t.scenario).join(', ')}: the load generator set the pace there`,
-    );
-  }
-  console.log(`load average at the end: ${figures.loadAverage.toFixed(2)}\n`);
-  for (const x of summaries) {
-    console.log(
-      `summary: ${x.figure} = ${x.value.toFixed(2)} (target ${x.target}) ${x.pass === undefined ? 'INFO' : x.pass ? 'PASS' : 'FAIL'}`,
-    );
-  }
-  return summaries.some((x) => x.pass === false);
+  if (idle.length > 0) notes.push(`Below 90% of its core (paced by the load generator, or the core was shared): ${idle.join(', ')}.`);
+  const table = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const text = [heading, table, ...notes].join('\n\n');
+  return { markdown: await format(text, { ...(await resolveConfig(DOC)), parser: 'markdown' }), missed };
+}
+
+const BEGIN = '<!-- bench:begin: written by `npm run bench -- --write-doc`; edits between the markers are overwritten -->';
+const END = '<!-- bench:end -->';
+
+/** Replaces what lies between the bench markers of {@link DOC} with `markdown`; throws when the markers are missing. */
+export async function writeDoc(markdown: string): Promise<void> {
+  const text = readFileSync(DOC, 'utf8');
+  const start = text.indexOf(BEGIN);
+  const end = text.indexOf(END);
+  if (start === -1 || end < start) throw new CommandError(`${DOC}: the markers ${BEGIN} and ${END} are missing`);
+  const replaced = `${text.slice(0, start + BEGIN.length)}\n\n${markdown.trim()}\n\n${text.slice(end)}`;
+  writeFileSync(DOC, await format(replaced, { ...(await resolveConfig(DOC)), filepath: DOC }));
 }

@@ -1,7 +1,7 @@
 /**
- * The bench's bare baseline: `node:http` answering the captured responses of our server (`BENCH_RESPONSES`, a JSON
- * file written by the bench) with one table lookup and one `writeHead`/`end` per request. Node's http defaults,
- * plus our keep-alive timeout. Usage: PORT=… BENCH_RESPONSES=… node scripts/bench/servers/bare.js
+ * The bench's bare baseline: `node:http` answering ours's captured responses (`servers/responses.js`) with one
+ * table lookup and one `writeHead`/`end` per request: the floor of a Node server. Node's defaults, plus ours's
+ * keep-alive timeout. Usage: PORT=… BENCH_RESPONSES=… node scripts/bench/servers/bare.js
  */
 import { createServer } from 'node:http';
 import process from 'node:process';
@@ -16,7 +16,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     res.end();
     return;
   }
-  const answer = pick(route, req.method, req.headers['if-none-match']);
+  const answer = pick(route, req.headers['if-none-match']);
   res.writeHead(answer.status, answer.headers.flat());
   res.end(answer.body.length > 0 ? answer.body : undefined);
 });
