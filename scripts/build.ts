@@ -2,7 +2,8 @@
  * `npm run build [-- --outdir DIR]`: the production build, into `dist/` (or DIR):
  * - first `npm run generate`, so the bundle holds the contract compiled from the `openapi.json` beside it
  *   (`generated/contract.js`); a bundle started next to another `openapi.json` refuses to start, saying to rebuild;
- * - `main.js`: the server as one esbuild bundle, run with plain `node` (no npm, no tsx, no node_modules).
+ * - `main.js`: the server as an esbuild bundle, run with plain `node` (no npm, no tsx, no node_modules); what it
+ *   imports only on demand (the run-time tier of operations) is split into `chunks/`.
  * `openapi.json` itself is not bundled: the server reads the file next to `package.json` at startup and checks its
  * digest against the compiled one.
  *
@@ -56,6 +57,10 @@ async function bundle(root: string, outdir: string): Promise<number> {
     platform: 'node',
     target: 'node20',
     format: 'esm',
+    // Code imported dynamically (the run-time tier of operations, with openapi-backend: `src/service.ts`) goes to
+    // chunks of its own, loaded only when imported: a contract of documents starts without reading them.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     sourcemap: true,
     legalComments: 'linked',
     logLevel: 'warning',

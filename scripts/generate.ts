@@ -13,7 +13,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { defineCommand, EXIT, isEntryModule, runAsProcess, type CommandIo } from '../src/cli/command.js';
-import { listOperations } from '../src/contract/operation-id.js';
 import { defaultSpecPath, loadSpecFile, projectRoot } from '../src/contract/spec.js';
 import { compileContract } from './contract/compile.js';
 
@@ -29,12 +28,15 @@ async function render(specPath: string): Promise<Map<string, string>> {
   const { document } = loadSpecFile(specPath);
   const compiled = await compileContract(specPath);
   const types = astToString(await openapiTS(structuredClone(document) as never));
-  const entries = listOperations(document)
-    .map((op) => `  ${op.id}: { method: '${op.method}', path: '${op.path}' },`)
+  const entries = compiled.operations
+    .map((op) => `  ${op.id}: { method: '${op.method}', path: '${op.path}', kind: '${op.kind}' },`)
     .join('\n');
   const operationsFile = `${HEADER}import type { paths } from './openapi.js';
 
-/** Every operation of openapi.json, by the id the server names it with. */
+/**
+ * Every operation of openapi.json, by the id the server names it with, and its kind: a \`document\` (a GET with
+ * no parameters and no request body, prebuilt) or an \`operation\` (answered per request).
+ */
 export const operations = {
 ${entries}
 } as const;
@@ -45,12 +47,61 @@ export type OperationId = keyof typeof operations;
 type PathOf<K extends OperationId> = (typeof operations)[K]['path'];
 type MethodOf<K extends OperationId> = (typeof operations)[K]['method'];
 
+/** How operation K is served: \`document\` or \`operation\`. */
+export type KindOf<K extends OperationId> = (typeof operations)[K]['kind'];
+
 /** The operation object openapi-typescript generated for operation K. */
 export type OperationOf<K extends OperationId> = paths[PathOf<K>][MethodOf<K>];
 
-/** The \`application/json\` body of operation K's 200 response. */
+/** The body of a media type map (\`content\`): openapi.json declares one JSON media type per response. */
+type BodyOf<Content> = Content[keyof Content];
+
+/** The JSON body of document K's 200 response, whatever its JSON media type. */
 export type SuccessBody<K extends OperationId> =
-  OperationOf<K> extends { responses: { 200: { content: { 'application/json': infer Body } } } } ? Body : never;
+  OperationOf<K> extends { responses: { 200: { content: infer Content } } } ? BodyOf<Content> : never;
+
+/** The success statuses (RFC 9110 §15.3) a handler may answer with, as openapi-typescript keys them. */
+type Success = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226;
+
+/** A member of operation K's object, as openapi-typescript generated it; \`never\` when it has none. */
+type MemberOf<K extends OperationId, Name extends string> = OperationOf<K> extends { [key in Name]?: infer Member } ? Member : never;
+
+/** The parameters of operation K in one location, validated (an empty object when it declares none there). */
+type ParametersIn<K extends OperationId, In extends 'path' | 'query' | 'header'> =
+  MemberOf<K, 'parameters'> extends { [key in In]?: infer Parameters }
+    ? [Exclude<Parameters, undefined>] extends [never]
+      ? Readonly<Record<string, never>>
+      : Readonly<Exclude<Parameters, undefined>>
+    : never;
+
+/** The JSON request body of operation K, validated; \`undefined\` when it declares none or an optional one is absent. */
+type RequestBodyOf<K extends OperationId> =
+  OperationOf<K> extends { requestBody: { content: infer Content } }
+    ? BodyOf<Content>
+    : OperationOf<K> extends { requestBody?: { content: infer Content } }
+      ? BodyOf<Content> | undefined
+      : undefined;
+
+/** What the handler of operation K receives: its inputs, each validated against openapi.json. */
+export interface OperationInput<K extends OperationId> {
+  readonly path: ParametersIn<K, 'path'>;
+  readonly query: ParametersIn<K, 'query'>;
+  readonly header: ParametersIn<K, 'header'>;
+  readonly body: RequestBodyOf<K>;
+}
+
+/** The declared responses of operation K. */
+type ResponsesOf<K extends OperationId> = MemberOf<K, 'responses'>;
+
+/** The body operation K declares for status S; \`undefined\` when it declares none. */
+type ResponseBodyOf<K extends OperationId, S extends keyof ResponsesOf<K>> = ResponsesOf<K>[S] extends { content: infer Content }
+  ? BodyOf<Content>
+  : undefined;
+
+/** What the handler of operation K answers: a success status it declares, with that status's body. */
+export type OperationResult<K extends OperationId> = {
+  [S in Extract<keyof ResponsesOf<K>, Success>]: { readonly status: S; readonly body: ResponseBodyOf<K, S> };
+}[Extract<keyof ResponsesOf<K>, Success>];
 `;
   return new Map([
     ['openapi.ts', `${HEADER}${types}`],

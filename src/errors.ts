@@ -9,12 +9,14 @@
 export type ErrorCode =
   | 'ERR_BAD_REQUEST'
   | 'ERR_CONTENT_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_HEADERS_TOO_LARGE'
   | 'ERR_NOT_FOUND'
   | 'ERR_METHOD_NOT_ALLOWED'
   | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_DOCUMENT_UNAVAILABLE'
   | 'ERR_INTERNAL'
+  | 'ERR_RESPONSE_INVALID'
   | 'ERR_CONFIG_INVALID'
   | 'ERR_SPEC_INVALID'
   | 'ERR_HANDLER_MISSING'
@@ -55,13 +57,23 @@ export class BadRequestError extends HttpError {
 }
 
 /**
- * 413: the request announces a body (these operations take none) larger than the server answers without reading
- * it, or of unknown length (RFC 9110 §15.5.14).
+ * 413 (RFC 9110 §15.5.14): a request to an operation that takes no body announces one larger than the server
+ * answers without reading it, or of unknown length; or a request body is larger than an operation reads.
  */
 export class ContentTooLargeError extends HttpError {
   readonly code = 'ERR_CONTENT_TOO_LARGE';
   readonly status = 413;
   readonly type = 'content_too_large';
+}
+
+/**
+ * 415 (RFC 9110 §15.5.16): the request body is not in the media type the operation declares for it, or is
+ * content-coded.
+ */
+export class UnsupportedMediaTypeError extends HttpError {
+  readonly code = 'ERR_UNSUPPORTED_MEDIA_TYPE';
+  readonly status = 415;
+  readonly type = 'unsupported_media_type';
 }
 
 /** 431: the request head is larger than the server reads (RFC 6585 §5). */
@@ -121,6 +133,15 @@ export class InternalError extends ServerError {
   constructor(options?: ErrorOptions) {
     super('Internal server error', options);
   }
+}
+
+/**
+ * A handler answered what `openapi.json` does not declare (an undeclared status, a body its schema refuses): the
+ * cause of the 500 answered instead, logged with the message, which names the operation, the status and each JSON
+ * pointer, never sent.
+ */
+export class ResponseInvalidError extends ServiceError {
+  readonly code = 'ERR_RESPONSE_INVALID';
 }
 
 /** The configuration (environment, metadata file, flags) is invalid; `problems` lists every problem found. */

@@ -17,6 +17,7 @@ import { createAdminApp } from './http/admin.js';
 import { createPublicApp } from './http/app.js';
 import { listen } from './http/listen.js';
 import { observeTransport } from './http/observe.js';
+import type { OperationTier } from './http/operations.js';
 import { answerWith, createLimitedServer, drain, type ServerLimits } from './http/server.js';
 import { defaultKeysDir, ensureDevKeysDir } from './keys/dev-key.js';
 import { KeyStore } from './keys/key-store.js';
@@ -34,6 +35,11 @@ export interface ServiceOptions extends ReviewOptions {
 /** The contract and the open key store, before anything listens. */
 export interface PreparedService {
   readonly contract: Contract;
+  /**
+   * Binds the run-time tier of the contract's operations that are not documents to their handlers; `undefined`
+   * when the contract has none (openapi-backend is then never loaded).
+   */
+  readonly operations: ((handlers: PublishedDocuments['operations']) => OperationTier) | undefined;
   readonly keys: KeyStore;
   /** The directory keys are read from (`KEYS_DIR`, or the embedded development directory). */
   readonly keysDir: string;
@@ -71,6 +77,16 @@ async function openKeys<K>(config: Config, contract: Contract, keysDir: string, 
 }
 
 /**
+ * The run-time tier of `contract`'s operations that are not documents, prepared (openapi-backend initialised), or
+ * `undefined` when it has none: only then is the tier's module, and openapi-backend with it, loaded, so a contract
+ * of documents starts and serves without it.
+ */
+async function prepareOperations(contract: Contract): Promise<PreparedService['operations']> {
+  if (!contract.operations.some((operation) => operation.kind === 'operation')) return undefined;
+  return (await import('./http/operations.js')).prepareOperationTier(contract);
+}
+
+/**
  * Loads the contract and opens the key store (see {@link openKeys}). Without `KEYS_DIR`, the development
  * directory gets a key first when it has none, and that is logged once.
  */
@@ -78,6 +94,7 @@ async function prepareService(config: Config, options: ServiceOptions = {}): Pro
   const logger = options.logger ?? silentLogger();
   // A declared error schema the server cannot render stops the boot before anything is opened or bound.
   const contract = servedContract(options);
+  const operations = await prepareOperations(contract);
   const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
   const keys = await openKeys(config, contract, keysDir, async (dir) => {
     // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
@@ -93,7 +110,7 @@ async function prepareService(config: Config, options: ServiceOptions = {}): Pro
     }
     return KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger });
   });
-  return { contract, keys, keysDir, close: () => keys.close() };
+  return { contract, operations, keys, keysDir, close: () => keys.close() };
 }
 
 /** Logs document rebuilds and counts rejected ones. */
@@ -147,9 +164,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // answered before its document exists.
   let metadata: OAuthMetadata;
   let documents: PublishedDocuments;
+  let operations: OperationTier | undefined;
   try {
     metadata = resolveMetadata(config, contract, port);
     documents = bindHandlers(contract, registerHandlers({ keys, metadata }), documentEvents(logger, metrics));
+    operations = prepared.operations?.(documents.operations);
   } catch (error) {
     publicServer.close();
     prepared.close();
@@ -163,8 +182,9 @@ export async function startService(config: Config, options: ServiceOptions = {})
     drain: drainState,
     corsOrigins: config.corsOrigins,
     cacheMaxAge: config.cacheMaxAge,
+    operations,
   });
-  answerWith(publicServer, app.koa.callback());
+  answerWith(publicServer, app.koa.callback(), operations?.readsBody);
   metrics.countConnections(
     () => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))),
   );

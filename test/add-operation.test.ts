@@ -11,15 +11,13 @@
  * The drill runs once, before the tests, with a ceiling sized for a loaded 2-core machine; the tests assert on
  * what each step produced.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
 import { spawnLogged } from './support/process.js';
+import { copyProject, runInCopy as runIn, type CopyRun } from './support/project-copy.js';
 
-const run = promisify(execFile);
 const ROOT = new URL('..', import.meta.url).pathname;
 const PATH = '/.well-known/__drill-discovery__';
 const OPERATION = 'getDrillDiscovery';
@@ -103,17 +101,8 @@ const drill: {
   changed?: string[];
 } = {};
 
-/** Runs `node <args>` in the copy with a clean environment; resolves with its output whether or not it failed. */
-async function runInCopy(args: readonly string[]): Promise<{ ok: boolean; output: string }> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? copy, NO_COLOR: '1' };
-  try {
-    const { stdout, stderr } = await run(process.execPath, args, { cwd: copy, env, maxBuffer: 64 * 1024 * 1024 });
-    return { ok: true, output: stdout + stderr };
-  } catch (error) {
-    const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    return { ok: false, output: `${message}\n${stdout}${stderr}` };
-  }
-}
+/** Runs `node <args>` in the copy. */
+const runInCopy = (args: readonly string[]): Promise<CopyRun> => runIn(copy, args);
 
 /** Boots the copy's server from source; resolves with its stderr when the boot fails, or 'listening'. */
 async function bootCopy(): Promise<string> {
@@ -153,10 +142,8 @@ interface VitestReport {
 }
 
 beforeAll(async () => {
-  copy = tempDir('wk-add-operation-');
+  copy = copyProject('wk-add-operation-', ENTRIES);
   temps.push(copy);
-  for (const entry of ENTRIES) cpSync(join(ROOT, entry), join(copy, entry), { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
 
   // 1. Add the path to openapi.json.
   const specFile = join(copy, 'openapi.json');
@@ -213,7 +200,7 @@ afterAll(() => {
 describe('adding an operation to openapi.json', () => {
   it('npm run generate accepts it and lists the operation', () => {
     expect(drill.generate?.ok).toBe(true);
-    expect(drill.operations).toContain(`${OPERATION}: { method: 'get', path: '${PATH}' }`);
+    expect(drill.operations).toContain(`${OPERATION}: { method: 'get', path: '${PATH}', kind: 'document' }`);
   });
 
   it('the type-check then fails, naming the missing handler in the file that registers handlers', () => {

@@ -5,21 +5,21 @@
  * every operation (id, method, path) with its declared responses by status and the validator of each JSON body,
  * the dereferenced component schemas with theirs, and Ajv's standalone code for every one of those validators.
  *
- * Every operation is served as one prebuilt document answered from the request head alone, so an operation that
- * declares parameters or a request body, or has no JSON schema for its 200 response, is refused here, naming
- * where in `openapi.json`.
+ * Each operation is recorded with its kind (a prebuilt document, or an operation answered per request) and the
+ * media types it sends and reads (`shapes.ts`); what the server cannot honour is refused here, one line per
+ * problem naming where in `openapi.json`.
  */
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import { format } from 'prettier';
 import { listOperations } from '../../src/contract/operation-id.js';
-import { toPointer } from '../../src/contract/schema-problems.js';
 import { loadSpecFile, specDigest, type OpenApiDocument } from '../../src/contract/spec.js';
 import type { CompiledContract, CompiledOperation } from '../../src/contract/contract.js';
 import { SpecError } from '../../src/errors.js';
-import { createAjv } from './ajv.js';
-import { createBackend } from './backend.js';
-import { assertOpenApi31 } from './definition.js';
+import { createAjv } from '../../src/contract/ajv.js';
+import { createBackend } from '../../src/contract/backend.js';
+import { assertOpenApi31 } from '../../src/contract/definition.js';
 import { schemaCheckProblems } from './schema-check.js';
+import { operationShape, type DereferencedOperation } from './shapes.js';
 
 // ajv's standalone entry is CommonJS; under NodeNext its default export arrives as the module object.
 const standaloneCode = standaloneModule.default;
@@ -32,6 +32,8 @@ export interface CompiledFiles {
   readonly js: string;
   /** `contract.d.ts`: its type. */
   readonly dts: string;
+  /** The operations as recorded, for `generated/operations.ts`. */
+  readonly operations: readonly CompiledOperation[];
 }
 
 /** The data part of the record; `validators` is added as code. */
@@ -40,11 +42,6 @@ type CompiledData = Omit<CompiledContract, 'validators'>;
 /** Throws a {@link SpecError} with one line per problem, each `openapi.json#/pointer: message`. */
 function refuse(problems: readonly string[]): never {
   throw new SpecError(problems.map((problem) => `openapi.json${problem}`).join('\n'));
-}
-
-function jsonSchemaOf(response: unknown): unknown {
-  const content = (response as { content?: Record<string, { schema?: unknown }> } | undefined)?.content;
-  return content?.['application/json']?.schema;
 }
 
 /** A JavaScript identifier for a validator, unique among `taken`. */
@@ -117,29 +114,17 @@ export async function compileContract(specFile?: string): Promise<CompiledFiles>
   const problems: string[] = [];
   const operations: CompiledOperation[] = [];
   for (const { id, method, path } of listOperations(document)) {
-    const where = ['paths', path, method];
     const operation = backend.getOperation(id);
     if (operation === undefined) throw new SpecError(`openapi-backend did not register operation ${id}`);
-    if ((operation.parameters ?? []).length > 0) {
-      problems.push(
-        `#${toPointer([...where, 'parameters'])}: ${id} declares parameters; every operation is answered from one prebuilt document`,
-      );
-    }
-    if (operation.requestBody !== undefined) {
-      problems.push(
-        `#${toPointer([...where, 'requestBody'])}: ${id} declares a request body; every operation is answered without reading one`,
-      );
-    }
+    const shaped = operationShape(operation as DereferencedOperation, method);
+    problems.push(...shaped.problems);
     const declared = definition.paths?.[path]?.[method]?.responses ?? {};
     const responses: Record<string, string | null> = {};
-    for (const [status, response] of Object.entries(declared)) {
-      const schema = jsonSchemaOf(response);
+    for (const status of Object.keys(declared)) {
+      const schema = shaped.responseSchemas[status];
       responses[status] = schema === undefined ? null : add(`response_${id}_${status}`, schema);
     }
-    if (typeof responses['200'] !== 'string') {
-      problems.push(`#${toPointer([...where, 'responses', '200'])}: ${id} has no application/json schema for its 200 response`);
-    }
-    operations.push({ id, method, path, responses });
+    operations.push({ id, method, path, ...shaped.shape, responses });
   }
   if (problems.length > 0) refuse(problems);
 
@@ -155,5 +140,5 @@ export const contract = Object.freeze({ ...${JSON.stringify(data)}, validators: 
 export declare const contract: CompiledContract;
 `;
   // Formatted, so that a change of openapi.json shows as a readable diff of the generated code.
-  return { js: await format(js, { parser: 'babel', printWidth: 140, singleQuote: true, trailingComma: 'all' }), dts };
+  return { js: await format(js, { parser: 'babel', printWidth: 140, singleQuote: true, trailingComma: 'all' }), dts, operations };
 }

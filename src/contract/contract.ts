@@ -12,7 +12,7 @@ import { contract as generated } from '../../generated/contract.js';
 import { SpecError } from '../errors.js';
 import type { OperationMethod, OperationRef } from './operation-id.js';
 import { schemaProblems, type SchemaError, type SchemaProblem } from './schema-problems.js';
-import { defaultSpecPath, loadSpecFile, specDigest } from './spec.js';
+import { defaultSpecPath, loadSpecFile, specDigest, type OpenApiDocument } from './spec.js';
 
 /** A compiled schema validator: Ajv's standalone code. */
 export interface Validator {
@@ -20,14 +20,26 @@ export interface Validator {
   errors?: readonly SchemaError[] | null;
 }
 
+/**
+ * How an operation is served (`scripts/contract/shapes.ts` decides): a `document` (a GET with no parameters and no
+ * request body whose 200 has a JSON body) is prebuilt once per change of its data; an `operation` is matched,
+ * validated and answered per request by the run-time tier (`src/http/operations.ts`).
+ */
+export type OperationKind = 'document' | 'operation';
+
 /** An operation of the compiled contract. */
 export interface CompiledOperation extends OperationRef {
   readonly method: OperationMethod;
+  readonly kind: OperationKind;
   /**
    * Every response the operation declares, by its key in `openapi.json` (`200`, `4XX`, `default`): the name of
-   * the validator of its `application/json` body, or `null` when it declares none.
+   * the validator of its JSON body, or `null` when it declares none.
    */
   readonly responses: Readonly<Record<string, string | null>>;
+  /** The JSON media type of each response that declares a body, by its key: `application/jwk-set+json`. */
+  readonly mediaTypes: Readonly<Record<string, string>>;
+  /** The request body the operation declares: its JSON media type, and whether it is required. */
+  readonly requestBody: { readonly mediaType: string; readonly required: boolean } | null;
 }
 
 /** A response an operation declares, as {@link Contract.declaredResponse} finds it. */
@@ -59,11 +71,14 @@ const RECOMPILE = import.meta.url.endsWith('.ts') ? 'npm run generate' : 'npm ru
 export class Contract {
   /** The file whose digest matched. */
   readonly file: string;
+  /** Its document, as read (the run-time tier of operations initialises openapi-backend from it). */
+  readonly document: OpenApiDocument;
   readonly operations: readonly CompiledOperation[];
   readonly #compiled: CompiledContract;
 
-  private constructor(file: string, compiled: CompiledContract) {
+  private constructor(file: string, document: OpenApiDocument, compiled: CompiledContract) {
     this.file = file;
+    this.document = document;
     this.#compiled = compiled;
     this.operations = compiled.operations;
   }
@@ -74,13 +89,14 @@ export class Contract {
    * naming the file when it cannot be read.
    */
   static load(file: string = defaultSpecPath(), compiled: CompiledContract = generated): Contract {
-    const digest = specDigest(loadSpecFile(file).bytes);
+    const { bytes, document } = loadSpecFile(file);
+    const digest = specDigest(bytes);
     if (digest !== compiled.sha256) {
       throw new SpecError(
         `${file} is not the document the contract was compiled from (SHA-256 ${digest.slice(0, 12)}…, compiled ${compiled.sha256.slice(0, 12)}…): run \`${RECOMPILE}\``,
       );
     }
-    return new Contract(file, compiled);
+    return new Contract(file, document, compiled);
   }
 
   /**

@@ -3,19 +3,26 @@
  * An operation added to the contract is a type error here after `npm run generate` (its id is a required member
  * of {@link Handlers}), and `bindHandlers` (`registry.ts`) refuses the same at startup, naming this file.
  *
- * A handler is a {@link DocumentSource}: a value that never changes while the service runs is a
- * {@link constantSource} of it (as the metadata is); a document that changes notifies its subscribers (as the key
- * store does). Serialization, validation against the operation's 200 schema, ETags and HTTP are done for it.
+ * Two kinds of handler, as `generated/operations.ts` records each operation's kind:
+ * - a **document** (a GET with no parameters and no request body) has a {@link DocumentSource}: a value that never
+ *   changes while the service runs is a {@link constantSource} of it (as the metadata is); a document that changes
+ *   notifies its subscribers (as the key store does). Serialization, validation against the operation's 200
+ *   schema, ETags, 304 and HTTP are done for it;
+ * - any other **operation** has an {@link OperationHandler}: a function of its validated inputs (path, query and
+ *   header parameters, JSON body) that returns a declared success status and its body, validated before it is sent.
  *
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  */
-import type { OperationId, SuccessBody } from '../../generated/operations.js';
+import type { KindOf, OperationId, SuccessBody } from '../../generated/operations.js';
 import type { Jwks } from '../keys/public-jwk.js';
 import type { OAuthMetadata } from '../metadata/types.js';
 import { constantSource, type DocumentSource } from './document-source.js';
+import type { OperationHandler } from './operation-handler.js';
 
-/** Every operation's data source, typed from `generated/`: an operation of the contract without one is a type error. */
-export type Handlers = { readonly [K in OperationId]: DocumentSource<SuccessBody<K>> };
+/** Every operation's handler, typed from `generated/`: an operation of the contract without one is a type error. */
+export type Handlers = {
+  readonly [K in OperationId]: KindOf<K> extends 'document' ? DocumentSource<SuccessBody<K>> : OperationHandler<K>;
+};
 
 /** This file, as the boot refusal for an operation without a handler names it. */
 export const HANDLERS_FILE = 'src/documents/handlers.ts';
@@ -28,7 +35,7 @@ export interface HandlerInputs {
   readonly metadata: OAuthMetadata;
 }
 
-/** One {@link DocumentSource} per operation of `openapi.json`. */
+/** One handler per operation of `openapi.json`. */
 export function registerHandlers({ keys, metadata }: HandlerInputs): Handlers {
   return {
     getWellKnownJwksJson: keys,

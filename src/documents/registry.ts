@@ -1,33 +1,38 @@
 /**
- * The handler map: one {@link DocumentSource} per operation of `openapi.json`. Its type comes from `generated/`,
- * so an operation added to the contract without a handler is a type error; {@link bindHandlers} refuses the same
- * at startup for the contract actually loaded. Handlers are registered in `src/documents/handlers.ts`.
+ * The handler map: one handler per operation of `openapi.json`, a {@link DocumentSource} for a document, a
+ * function for any other operation. Its type comes from `generated/`, so an operation added to the contract
+ * without a handler is a type error; {@link bindHandlers} refuses the same at startup for the contract actually
+ * loaded, and a handler of the wrong kind. Handlers are registered in `src/documents/handlers.ts`.
  */
 import type { Contract } from '../contract/contract.js';
 import { formatSchemaProblem } from '../contract/schema-problems.js';
 import { HandlerMissingError, SpecError } from '../errors.js';
 import type { DocumentSource } from './document-source.js';
 import { HANDLERS_FILE } from './handlers.js';
+import type { AnyOperationHandler } from './operation-handler.js';
 import { PublishedDocument, type DocumentEvent } from './representation.js';
 
-/** The published documents, one per operation of the contract. */
+/** The published documents, one per document of the contract, and the handlers of its other operations. */
 export interface PublishedDocuments {
-  /** The document of operation `operationId`; every operation of the contract has one. */
+  /** The document of operation `operationId`; every document of the contract has one. */
   get(operationId: string): PublishedDocument;
   /** Every document, for readiness. */
   readonly all: readonly PublishedDocument[];
+  /** The handler of each operation that is not a document, by id (`src/http/operations.ts` calls them). */
+  readonly operations: ReadonlyMap<string, AnyOperationHandler>;
   /** Stops following the handlers. */
   close(): void;
 }
 
 /**
- * Connects each operation of `contract` to its handler: builds and validates the first representation now and
- * rebuilds on every notification of the handler's source. Throws {@link HandlerMissingError} naming operations
- * without a handler, and a {@link SpecError} for a handler whose operation the loaded contract does not define.
+ * Connects each operation of `contract` to its handler: for a document, builds and validates the first
+ * representation now and rebuilds on every notification of the handler's source. Throws
+ * {@link HandlerMissingError} naming operations without a handler, and a {@link SpecError} for a handler whose
+ * operation the loaded contract does not define or that is of the wrong kind.
  */
 export function bindHandlers(
   contract: Contract,
-  handlers: Readonly<Record<string, DocumentSource<unknown>>>,
+  handlers: Readonly<Record<string, DocumentSource<unknown> | AnyOperationHandler>>,
   emit: (event: DocumentEvent) => void,
 ): PublishedDocuments {
   const missing = contract.operations
@@ -38,12 +43,24 @@ export function bindHandlers(
   const extra = Object.keys(handlers).filter((id) => !known.has(id));
   if (extra.length > 0) throw new SpecError(`handlers for operations that ${contract.file} does not define: ${extra.join(', ')}`);
 
+  // A stale build (generated/ and the handlers out of step) could pair a document with a function, or the reverse.
+  const wrongKind = contract.operations
+    .filter((op) => (typeof handlers[op.id] === 'function') !== (op.kind === 'operation'))
+    .map((op) => `${op.id} is ${op.kind === 'document' ? 'a document (a DocumentSource)' : 'an operation (a function)'}`);
+  if (wrongKind.length > 0) throw new SpecError(`handlers of the wrong kind in ${HANDLERS_FILE}: ${wrongKind.join(', ')}`);
+
   const byId = new Map<string, PublishedDocument>();
+  const operations = new Map<string, AnyOperationHandler>();
   const unsubscribes: Array<() => void> = [];
   for (const operation of contract.operations) {
-    const source = handlers[operation.id] as DocumentSource<unknown>;
+    const handler = handlers[operation.id];
+    if (typeof handler === 'function') {
+      operations.set(operation.id, handler);
+      continue;
+    }
+    const source = handler as DocumentSource<unknown>;
     const validate = (body: unknown): string[] => contract.responseIssues(operation.id, 200, body).map(formatSchemaProblem);
-    const document = new PublishedDocument(operation.id, validate, emit);
+    const document = new PublishedDocument(operation.id, validate, emit, operation.mediaTypes['200']);
     const rebuild = (): void => document.rebuild(() => source.current());
     unsubscribes.push(source.subscribe(rebuild));
     rebuild();
@@ -56,6 +73,7 @@ export function bindHandlers(
       return document;
     },
     all: Object.freeze([...byId.values()]),
+    operations,
     close: () => unsubscribes.forEach((unsubscribe) => unsubscribe()),
   };
 }

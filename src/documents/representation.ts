@@ -9,6 +9,8 @@ import { DocumentUnavailableError, HttpError, InternalError } from '../errors.js
 /** One serialized, validated document. */
 export interface Representation {
   readonly body: Buffer;
+  /** The JSON media type the operation declares for its 200: `application/json`, `application/jwk-set+json`. */
+  readonly mediaType: string;
   /**
    * Strong entity tag computed from the body bytes only (RFC 9110 §8.8.3), so replicas and restarts serving the
    * same content agree on it.
@@ -26,8 +28,8 @@ export type DocumentEvent =
   | { readonly kind: 'rejected'; readonly operationId: string; readonly problems: readonly string[]; readonly kept: boolean }
   | { readonly kind: 'unavailable'; readonly operationId: string; readonly error: HttpError };
 
-function representationOf(body: Buffer): Representation {
-  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
+function representationOf(body: Buffer, mediaType: string): Representation {
+  return { body, mediaType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
 }
 
 /**
@@ -40,11 +42,18 @@ export class PublishedDocument {
   #state: DocumentState = { ok: false, error: new DocumentUnavailableError() };
   readonly #validate: (body: unknown) => readonly string[];
   readonly #emit: (event: DocumentEvent) => void;
+  readonly #mediaType: string;
 
-  constructor(operationId: string, validate: (body: unknown) => readonly string[], emit: (event: DocumentEvent) => void) {
+  constructor(
+    operationId: string,
+    validate: (body: unknown) => readonly string[],
+    emit: (event: DocumentEvent) => void,
+    mediaType = 'application/json',
+  ) {
     this.operationId = operationId;
     this.#validate = validate;
     this.#emit = emit;
+    this.#mediaType = mediaType;
   }
 
   /** The state served now. */
@@ -74,7 +83,7 @@ export class PublishedDocument {
       this.#reject(problems);
       return;
     }
-    const representation = representationOf(Buffer.from(JSON.stringify(value)));
+    const representation = representationOf(Buffer.from(JSON.stringify(value)), this.#mediaType);
     this.#state = { ok: true, representation };
     this.#emit({ kind: 'published', operationId: this.operationId, etag: representation.etag, bytes: representation.body.length });
   }

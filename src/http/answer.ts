@@ -88,7 +88,7 @@ export class DocumentAnswers {
     const heads: Heads = {
       // RFC 9110 §15.4.5: a 304 carries the fields a 200 would have sent among Cache-Control, ETag and Vary.
       notModified: shared,
-      ok: [...shared, 'Content-Type', 'application/json', 'Content-Length', String(representation.body.length)],
+      ok: [...shared, 'Content-Type', representation.mediaType, 'Content-Length', String(representation.body.length)],
     };
     this.#heads.set(representation, heads);
     return heads;

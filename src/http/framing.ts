@@ -1,6 +1,8 @@
 /**
- * What a request's head says about the message: its `Host` and whether it announces a body. These operations
- * take no body and are answered from the head alone, so a body is never read:
+ * What a request's head says about the message: its `Host` and whether it announces a body. Documents, and the
+ * operations that declare no request body, take none and are answered from the head alone, so a body is never
+ * read (an operation that declares one reads it within its own bound, `request-body.ts`, and is judged on its
+ * `Host` only here):
  *
  * - `Host` (RFC 9112 §3.2): an HTTP/1.1 request without one, with more than one, or with a value that is not a
  *   host is answered 400.
@@ -10,7 +12,7 @@
  *
  * Per request this is a walk over the raw header names, one short regex test and two header lookups.
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { BadRequestError, ContentTooLargeError, type HttpError } from '../errors.js';
 import { MALFORMED_ROUTE } from '../observability/metrics.js';
@@ -54,19 +56,34 @@ function hostProblem(req: IncomingMessage): string | undefined {
   return HOST.test(host) ? undefined : 'The Host header is not a valid host';
 }
 
-/** The error a request's framing earns, or `undefined` when its head is acceptable. */
-export function framingError(req: IncomingMessage): HttpError | undefined {
+/** The 400 a request's `Host` earns, or `undefined` when it is acceptable. */
+export function hostError(req: IncomingMessage): HttpError | undefined {
   const problem = hostProblem(req);
-  if (problem !== undefined) return new BadRequestError(problem);
+  return problem === undefined ? undefined : new BadRequestError(problem);
+}
+
+/** The error the framing of a request that takes no body earns, or `undefined` when its head is acceptable. */
+export function framingError(req: IncomingMessage): HttpError | undefined {
+  const host = hostError(req);
+  if (host !== undefined) return host;
   const headers = req.headers;
   const detail = { limitBytes: BODY_LIMIT_BYTES };
   if (headers['transfer-encoding'] !== undefined) {
-    return new ContentTooLargeError('The request announces a body of unknown length; these operations take no body', detail);
+    return new ContentTooLargeError('The request announces a body of unknown length; this operation takes no body', detail);
   }
   if (Number(headers['content-length']) > BODY_LIMIT_BYTES) {
-    return new ContentTooLargeError(`The request announces a body over ${BODY_LIMIT_BYTES} bytes; these operations take no body`, detail);
+    return new ContentTooLargeError(`The request announces a body over ${BODY_LIMIT_BYTES} bytes; this operation takes no body`, detail);
   }
   return undefined;
+}
+
+/**
+ * Closes the connection once the answer is handed to the kernel, without reading what remains of the request's
+ * body: Node would otherwise read (and discard) all of it to reach the next request, however long it is.
+ */
+export function closeUnread(req: IncomingMessage, res: ServerResponse): void {
+  res.shouldKeepAlive = false;
+  res.once('finish', () => req.socket.destroy());
 }
 
 /**

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { answerClientErrors, type ServerEvents } from './client-error.js';
-import { announcesBody } from './framing.js';
+import { announcesBody, closeUnread } from './framing.js';
 
 /** The bounds every listener enforces. */
 export interface ServerLimits {
@@ -46,6 +46,8 @@ const SERVER_LIMITS: ServerLimits = Object.freeze({
 /** A request listener; Koa's `app.callback()` returns a promise it settles itself, which nothing here awaits. */
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
 type Handle = (req: IncomingMessage, res: ServerResponse) => void;
+/** Whether the application reads the body of a request (an operation that declares one, `operations.ts`). */
+type ReadsBody = (req: IncomingMessage) => boolean;
 
 /** How to build one listener. */
 export interface LimitedServerOptions {
@@ -73,19 +75,19 @@ type ClosingSocket = Socket & { [CLOSING]?: true };
  *   and its connection is destroyed as soon as the answer is handed to the kernel. Node would otherwise read the
  *   whole body to reach the next request on a keep-alive connection, however long it is. So the server reads at
  *   most what arrived with the head, in the socket read that completed it (Node reads at most 64 KiB at a time).
+ *   The exception is a request whose body the application reads (`readsBody`): it reads it within its bound and
+ *   closes the connection itself when it refuses a body unread (`request-body.ts`).
  * - Once an answer closes the connection (that rule, the client's `Connection: close`, a refused request, the
  *   drain), requests pipelined after it are not processed (RFC 9112 §9.6): they would be logged and counted but
  *   never sent.
  */
-function closingConnections(listener: RequestListener): Handle {
+function closingConnections(listener: RequestListener, readsBody: ReadsBody | undefined): Handle {
   return (req, res) => {
     const socket = req.socket as ClosingSocket;
     if (socket[CLOSING] === true) return;
-    if (announcesBody(req.headers)) {
-      res.shouldKeepAlive = false;
-      res.once('finish', () => socket.destroy());
-    }
-    // The public application answers synchronously, so whether its answer closes the connection is known here.
+    if (announcesBody(req.headers) && readsBody?.(req) !== true) closeUnread(req, res);
+    // The public application decides synchronously whether its answer closes the connection (an operation
+    // reading a body can only decide so later, and no request is parsed behind an unread body), so it is known here.
     listener(req, res);
     if (!res.shouldKeepAlive) socket[CLOSING] = true;
   };
@@ -158,17 +160,18 @@ export function createLimitedServer(options: LimitedServerOptions = {}): Server 
 }
 
 /**
- * Attaches `listener` to `server`. Requests with a body are answered without reading it; `Expect: 100-continue`
- * never gets `100 Continue` (these operations want no body) and other expectations are ignored (RFC 9110 §10.1.1).
+ * Attaches `listener` to `server`. Requests with a body are answered without reading it unless `readsBody` says
+ * the application reads it; `Expect: 100-continue` never gets `100 Continue` from here (the application sends it
+ * where it reads the body) and other expectations are ignored (RFC 9110 §10.1.1).
  */
-export function answerWith(server: Server, listener: RequestListener): void {
-  const handle = closingConnections(listener);
+export function answerWith(server: Server, listener: RequestListener, readsBody?: ReadsBody): void {
+  const handle = closingConnections(listener, readsBody);
   server.on('request', handle);
-  // With no listener Node writes `100 Continue` itself; with one it is ours to send, and we never do. Node closes
-  // such a connection after the answer (the client may send the body anyway); saying so up front lets requests
-  // pipelined behind it be skipped like those behind any closing answer.
+  // With no listener Node writes `100 Continue` itself; with one it is ours to send, and only an application that
+  // reads the body does. Node closes any other such connection after the answer (the client may send the body
+  // anyway); saying so up front lets requests pipelined behind it be skipped like those behind any closing answer.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
-    res.shouldKeepAlive = false;
+    if (readsBody?.(req) !== true) res.shouldKeepAlive = false;
     handle(req, res);
   });
   server.on('checkExpectation', handle);

@@ -9,9 +9,9 @@
  * the global setup.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkBreakingChanges } from '../../scripts/spec/check.js';
 import { runCommand } from '../../src/cli/command.js';
@@ -148,8 +148,7 @@ const EXAMPLES: Readonly<Record<string, Example>> = {
     produce: async () => {
       // The run stage of the image (dist/, package.json, openapi.json), with an openapi.json edited after the build.
       const app = tempDir('wk-docs-app-');
-      mkdirSync(join(app, 'dist'));
-      copyFileSync(MAIN, join(app, 'dist/main.js'));
+      cpSync(dirname(MAIN), join(app, 'dist'), { recursive: true });
       copyFileSync(join(ROOT, 'package.json'), join(app, 'package.json'));
       const spec = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as { info: { description?: string } };
       spec.info.description = `${spec.info.description ?? ''} (edited)`;

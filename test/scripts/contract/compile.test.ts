@@ -80,10 +80,16 @@ describe('compileContract', () => {
       /^openapi\.json#\/paths\/~1\.well-known~1jwks\.json\/get\/responses: must list at least one response$/,
     ],
     [
-      'an operation with parameters',
+      'a response media type that is not JSON',
       (doc: Record<string, any>) =>
-        (doc.paths['/.well-known/jwks.json'].get.parameters = [{ name: 'kid', in: 'query', schema: { type: 'string' } }]),
-      /^openapi\.json#\/paths\/~1\.well-known~1jwks\.json\/get\/parameters: getWellKnownJwksJson declares parameters/,
+        (doc.paths['/.well-known/jwks.json'].get.responses['200'].content = { 'text/html': { schema: { type: 'string' } } }),
+      /^openapi\.json#\/paths\/~1\.well-known~1jwks\.json\/get\/responses\/200\/content\/text~1html: text\/html is not a JSON media type/,
+    ],
+    [
+      'a cookie parameter',
+      (doc: Record<string, any>) =>
+        (doc.paths['/.well-known/jwks.json'].get.parameters = [{ name: 'session', in: 'cookie', schema: { type: 'string' } }]),
+      /^openapi\.json#\/paths\/~1\.well-known~1jwks\.json\/get: cookie parameter "session": cookie parameters are not supported/,
     ],
   ])('refuses %s in one line naming its JSON pointer', async (_name, edit, line) => {
     const message = await refusal(edit);

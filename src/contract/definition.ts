@@ -3,10 +3,10 @@
  * place of openapi-backend's check, which only knows the 3.0 meta-schema and rejects 3.1 type arrays. Schema
  * objects themselves are checked by `schema-check.ts`. Every problem names its JSON pointer in the document.
  */
-import { OPERATION_METHODS } from '../../src/contract/operation-id.js';
-import { toPointer } from '../../src/contract/schema-problems.js';
-import { SpecError } from '../../src/errors.js';
-import { isJsonObject } from '../../src/json-file.js';
+import { OPERATION_METHODS } from './operation-id.js';
+import { toPointer } from './schema-problems.js';
+import { SpecError } from '../errors.js';
+import { isJsonObject } from '../json-file.js';
 
 const RESPONSE_KEY = /^(?:[1-5](?:XX|\d\d)|default)$/;
 
@@ -14,7 +14,7 @@ const RESPONSE_KEY = /^(?:[1-5](?:XX|\d\d)|default)$/;
 const at = (segments: readonly string[], message: string): string => `#${toPointer(segments)}: ${message}`;
 
 /** Lists every structural problem of an OpenAPI 3.1 document; empty when there is none. */
-export function definitionProblems(document: unknown): string[] {
+function definitionProblems(document: unknown): string[] {
   const problems: string[] = [];
   if (!isJsonObject(document)) return [at([], 'the document is not a JSON object')];
   if (typeof document.openapi !== 'string' || !/^3\.1\.\d+(?:-.+)?$/.test(document.openapi)) {
