@@ -38,7 +38,7 @@ export async function runCheck(reading: ConfigReading, write: (line: string) => 
     );
     return 0;
   }
-  const report = keyReport(review.keysDir, review.keys.reports);
+  const report = keyReport(review.keysDir, review.keys);
   report.lines.forEach(write);
   if (review.keys.jwks.keys.length === 0) write('FAIL no key is published: the JWKS endpoint would answer 500');
   else if (!report.ok) write('FAIL some key files are refused (see above)');

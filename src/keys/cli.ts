@@ -95,7 +95,7 @@ async function run(values: Values, positionals: readonly string[], env: Env, io:
   if (name === 'generate') return generate(dir, values, io);
   if (name === 'export-public') return exportCommand(dir, values, config.keysDefaultAlg, io);
   const set = await scanKeysDir(dir, config.keysDefaultAlg);
-  const report = keyReport(dir, set.reports);
+  const report = keyReport(dir, set);
   report.lines.forEach((line) => io.out(line));
   return name === 'check' && !report.ok ? EXIT.failed : EXIT.ok;
 }

@@ -12,7 +12,7 @@ import { constants, realpath, stat } from 'node:fs';
 import { extname, sep } from 'node:path';
 import { fileKind, isType, sameVersion, type FileVersion } from '../bounded-file.js';
 import { errorCode } from './key-errors.js';
-import { KEY_FILE_EXTENSIONS } from './key-file.js';
+import { KEY_FILE_EXTENSIONS } from './key-names.js';
 import type { PathStat, StatMany } from './stat-worker.js';
 
 /** What a scan learnt of one entry. */
@@ -23,6 +23,8 @@ export type EntryProbe =
   | { readonly kind: 'ignored' }
   /** Refused without being opened; `identity` tells whether a later scan sees the same thing. */
   | { readonly kind: 'refused'; readonly identity: EntryIdentity; readonly reason: string }
+  /** A symbolic link that resolves to nothing for good (a loop): unpublished like a deleted file, and reported. */
+  | { readonly kind: 'unresolvable'; readonly identity: EntryIdentity; readonly reason: string }
   /** The filesystem answered with an error. */
   | { readonly kind: 'failed'; readonly error: unknown }
   /** A regular file within the size cap, to be read from `path` (no link left to follow) when `identity` changed. */
@@ -92,6 +94,14 @@ async function probeLink(name: string, path: string, root: string, maxBytes: num
       maxBytes,
     );
   } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ELOOP' || code === 'ENAMETOOLONG') {
+      return {
+        kind: 'unresolvable',
+        identity: { tag: `error:${code}`, version: undefined },
+        reason: `is a symbolic link that does not resolve: ${code === 'ELOOP' ? 'a loop of links' : 'its target path is too long'} (${code})`,
+      };
+    }
     return failed(error);
   }
 }

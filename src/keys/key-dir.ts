@@ -2,9 +2,10 @@
  * Reads a keys directory into a {@link KeySet}: the store's scans, the dev key and the CLI all go through
  * {@link KeyDirScanner}, so they agree on what is published.
  *
- * A scan lists the directory and probes every entry (`dir-entry.ts`); only a file whose identity (device, inode,
- * size, mtime, ctime) changed since the previous scan is read again, through the bounded, non-blocking read of
- * `bounded-file.ts`, and parsed. An idle rescan of a thousand key files is a thousand `lstat` calls.
+ * A scan lists the directory, sets aside the entries that are no key files by name (`key-names.ts`), and probes
+ * every other entry (`dir-entry.ts`); only a file whose identity (device, inode, size, mtime, ctime) changed since
+ * the previous scan is read again, through the bounded, non-blocking read of `bounded-file.ts`, and parsed. An
+ * idle rescan of a thousand key files is a thousand `lstat` calls.
  *
  * What a file publishes changes only on evidence:
  * - a transient error (`EMFILE`, `EIO`, `EAGAIN`…) or a file that changed while it was read keeps the file's
@@ -12,7 +13,9 @@
  * - a result that would drop the keys a file published (empty, truncated or unparseable right after a write, as
  *   `cp` truncates then writes in place) is adopted only when a second consecutive scan sees the file unchanged,
  *   and its last change is older than {@link RACY_WINDOW_MS} (until then it is read again every scan);
- * - a file that is gone drops its keys at once.
+ * - a file whose RSA modulus checks did not finish within the scan's budget keeps its previous result, and is read
+ *   again next scan, when the verdicts are cached (`modulus-checks.ts`): however costly a file, every scan ends;
+ * - a file that is gone, or a symbolic link that no longer resolves (dangling, or a loop), drops its keys at once.
  */
 import { readdir } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -23,6 +26,8 @@ import { printable } from '../rules/finding.js';
 import { probeEntries, realpathNative, sameIdentity, type EntryIdentity, type EntryProbe } from './dir-entry.js';
 import { errorCode } from './key-errors.js';
 import { parseKeyFile, refusedFile, type KeyEntry } from './key-file.js';
+import { splitKeyNames } from './key-names.js';
+import { ModulusChecks } from './modulus-checks.js';
 import { lstatAsync, type StatMany } from './stat-worker.js';
 import { buildKeySet, type KeySet } from './key-set.js';
 
@@ -42,8 +47,6 @@ const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'ENOBUFS',
   'ETIMEDOUT',
   'ESTALE',
-  // Under O_NOFOLLOW: the entry became a symbolic link after it was probed.
-  'ELOOP',
 ]);
 
 /**
@@ -93,19 +96,34 @@ export interface ScannerOptions {
   readonly statMany?: StatMany;
   /** Default {@link RACY_WINDOW_MS}; tests that need a just-written file trusted at once pass 0. */
   readonly racyWindowMs?: number;
+  /** Where RSA moduli are examined; default a new {@link ModulusChecks}, whose cache lives as long as the scanner. */
+  readonly checks?: ModulusChecks;
+  /**
+   * How long one file's read waits for the verdicts on its RSA moduli, in milliseconds; a scan waits at most twice
+   * that in all. Past it, the file keeps its previous result and is read again next scan. Default: no limit (a
+   * one-off read, such as the CLI's, waits for every verdict).
+   */
+  readonly checkBudgetMs?: number;
+  /** {@link ScannerOptions.checkBudgetMs} of the first scan; default the same. */
+  readonly firstCheckBudgetMs?: number;
 }
 
 /**
- * Scans one directory again and again, remembering each file's result. Entries whose name starts with '.' are
- * skipped: hidden files, and the `..data` and `..<timestamp>` entries of a Kubernetes Secret or ConfigMap
- * volume, whose visible entries are symlinks through `..data`. Subdirectories are not descended into.
+ * Scans one directory again and again, remembering each file's result. Entries that are no key files by name are
+ * not read (`key-names.ts`): among them the `..data` and `..<timestamp>` entries of a Kubernetes Secret or
+ * ConfigMap volume, whose visible entries are symlinks through `..data`. Subdirectories are not descended into.
  */
 export class KeyDirScanner {
   readonly #dir: string;
   readonly #defaultAlg: KeyAlgorithm;
   readonly #racyWindowMs: number;
   readonly #statMany: StatMany;
+  readonly #checks: ModulusChecks;
+  readonly #checkBudgetMs: number;
+  readonly #firstCheckBudgetMs: number;
   #files: ReadonlyMap<string, FileState> = new Map();
+  /** The ignored names of the last scan, joined: what tells whether the list changed. */
+  #ignoredNames = '';
   #set: KeySet = buildKeySet([]);
   #generation = 0;
 
@@ -114,6 +132,9 @@ export class KeyDirScanner {
     this.#defaultAlg = defaultAlg;
     this.#racyWindowMs = options.racyWindowMs ?? RACY_WINDOW_MS;
     this.#statMany = options.statMany ?? lstatAsync;
+    this.#checks = options.checks ?? new ModulusChecks();
+    this.#checkBudgetMs = options.checkBudgetMs ?? Number.POSITIVE_INFINITY;
+    this.#firstCheckBudgetMs = options.firstCheckBudgetMs ?? this.#checkBudgetMs;
   }
 
   /**
@@ -125,7 +146,10 @@ export class KeyDirScanner {
     this.#generation += 1;
     const generation = this.#generation;
     const previous = this.#files;
-    const { root, names } = await listDirectory(this.#dir);
+    const budgetMs = generation === 1 ? this.#firstCheckBudgetMs : this.#checkBudgetMs;
+    const checksUntil = performance.now() + 2 * budgetMs;
+    const { root, listing } = await listDirectory(this.#dir);
+    const { keyFiles: names, ignored } = splitKeyNames(listing);
     const probes = await probeEntries(this.#dir, root, names, MAX_KEY_FILE_BYTES, this.#statMany);
     const kept: KeptFile[] = [];
     const states = new Array<FileState | undefined>(names.length);
@@ -143,7 +167,7 @@ export class KeyDirScanner {
     await mapLimited(toRead, READ_CONCURRENCY, async (index) => {
       const name = names[index] ?? '';
       const probe = probes[index];
-      if (probe?.kind === 'file') states[index] = await this.#read(name, probe, previous.get(name), kept);
+      if (probe?.kind === 'file') states[index] = await this.#read(name, probe, previous.get(name), kept, budgetMs, checksUntil);
     });
     if (generation !== this.#generation) return undefined;
     const files = new Map<string, FileState>();
@@ -155,29 +179,50 @@ export class KeyDirScanner {
       if (previous.get(name)?.entries !== state.entries) changed = true;
     });
     changed ||= files.size !== previous.size;
+    const ignoredNames = ignored.map((entry) => entry.file).join('\u0000');
+    changed ||= ignoredNames !== this.#ignoredNames;
     this.#files = files;
-    if (changed) this.#set = buildKeySet([...files.values()].flatMap((state) => state.entries));
+    this.#ignoredNames = ignoredNames;
+    if (changed)
+      this.#set = buildKeySet(
+        [...files.values()].flatMap((state) => state.entries),
+        ignored,
+      );
     return { set: this.#set, changed, kept };
   }
 
-  /** Reads and parses a file whose identity changed. */
+  /**
+   * Reads and parses a file whose identity changed, waiting for the verdicts on its RSA moduli until its budget
+   * (`budgetMs` from now) or the scan's (`checksUntil`) runs out.
+   */
   async #read(
     name: string,
     probe: Extract<EntryProbe, { kind: 'file' }>,
     before: FileState | undefined,
     kept: KeptFile[],
+    budgetMs: number,
+    checksUntil: number,
   ): Promise<FileState | undefined> {
     let read;
     try {
       read = await readBoundedFile(probe.path, MAX_KEY_FILE_BYTES, { noFollow: true });
     } catch (error) {
+      // Under O_NOFOLLOW: the entry became a symbolic link after it was probed; the next scan follows it.
+      if (errorCode(error) === 'ELOOP') return keep(name, 'became a symbolic link while it was read', before, kept);
       return failed(name, error, probe.identity, before, kept);
     }
     if (!read.ok && read.problem === 'changed') return keep(name, read.reason, before, kept);
     if (!read.ok) return adopt(before, { identity: probe.identity, entries: [refusedFile(name, read.reason)] });
-    const entries = await parseKeyFile(name, read.bytes, this.#defaultAlg);
+    const deadline = Math.min(performance.now() + budgetMs, checksUntil);
+    const entries = await parseKeyFile(name, read.bytes, this.#defaultAlg, (n) => this.#checks.examine(n, deadline));
     // One file's parse at a time holds the event loop; requests queued meanwhile are answered before the next.
     await yieldToEventLoop();
+    const undecided = entries.filter((entry) => entry.status === 'refused' && entry.undecided === true).length;
+    if (undecided > 0) {
+      const keys = `${undecided} key${undecided === 1 ? '' : 's'}`;
+      const budget = Number.isFinite(budgetMs) ? ` within ${budgetMs} ms` : '';
+      return keep(name, `the RSA modulus checks of ${keys} did not finish${budget}; they go on`, before, kept);
+    }
     const racy = Math.abs(Date.now() - read.stats.ctimeMs) < this.#racyWindowMs;
     return adopt(before, { identity: racy ? undefined : { tag: probe.identity.tag, version: read.stats }, entries });
   }
@@ -198,6 +243,9 @@ function settleUnread(
       return failed(name, probe.error, { tag: `error:${String(errorCode(probe.error))}`, version: undefined }, before, kept);
     case 'refused':
       return adopt(before, { identity: probe.identity, entries: [refusedFile(name, probe.reason)] });
+    case 'unresolvable':
+      // Like a deleted file, at once: a link loop is no half-written file to wait out.
+      return { identity: probe.identity, entries: [refusedFile(name, probe.reason)] };
   }
 }
 
@@ -245,14 +293,15 @@ function publishes(entries: readonly KeyEntry[]): boolean {
   return entries.some((entry) => entry.status === 'accepted');
 }
 
-/** The real path of `dir` and its visible entry names. Throws a {@link KeysDirError}. */
-async function listDirectory(dir: string): Promise<{ readonly root: string; readonly names: readonly string[] }> {
+/** The real path of `dir` and its entry names, sorted. Throws a {@link KeysDirError}. */
+async function listDirectory(dir: string): Promise<{ readonly root: string; readonly listing: readonly string[] }> {
   try {
-    const [root, names] = await Promise.all([
+    const [root, listing] = await Promise.all([
       realpathNative(dir),
       new Promise<string[]>((resolve, reject) => readdir(dir, (error, found) => (error === null ? resolve(found) : reject(error)))),
     ]);
-    return { root, names: names.filter((name) => !name.startsWith('.')) };
+    // Code-unit order, as the reports: the order `readdir` returns may differ between scans of the same directory.
+    return { root, listing: listing.sort() };
   } catch (error) {
     throw new KeysDirError(`keys directory ${dir} cannot be read: ${describeFsError(error)}`, { cause: error });
   }

@@ -16,7 +16,10 @@ import { printable, quote } from '../rules/finding.js';
 import { rsaModulusBits } from '../rules/jwks.js';
 import { isValidKid } from '../rules/kid.js';
 import { jsonShapeProblem } from './json-shape.js';
+import { rsaKeyContainer, type KeyContainer } from './key-container.js';
 import { errorCode } from './key-errors.js';
+import { KEY_FILE_EXTENSIONS } from './key-names.js';
+import { examineWithoutDeadline, type ExamineModulus } from './modulus-checks.js';
 import { looksLikePem, pemBlocks } from './pem.js';
 import {
   acceptJwk,
@@ -27,12 +30,6 @@ import {
   type PublicMembers,
   type PublishedJwk,
 } from './public-jwk.js';
-
-/**
- * Extensions that mark a file as meant to be a key: such a file whose content is no PEM, JWK or JWKS is refused
- * (and so reported) rather than ignored.
- */
-export const KEY_FILE_EXTENSIONS: ReadonlySet<string> = new Set(['.pem', '.key', '.crt', '.cer', '.pub', '.json', '.jwk', '.jwks']);
 
 /** What is known of one key of a file, accepted or not; unknown members are `undefined`. */
 interface KeyEntryBase {
@@ -63,6 +60,8 @@ export interface AcceptedKey extends KeyEntryBase {
 export interface RefusedKey extends KeyEntryBase {
   readonly status: 'refused';
   readonly reason: string;
+  /** Set when the key is not judged yet: its modulus check did not finish by the deadline (see `modulus-checks.ts`). */
+  readonly undecided?: true;
 }
 
 /** One key of a file. */
@@ -89,15 +88,21 @@ const JSON_LIMITS = { maxDepth: 16, maxContainers: 8 * MAX_KEYS_PER_FILE };
 /**
  * Parses one key file. Resolves with no entry for a file that is not a key file, one entry per key otherwise (a
  * JWKS may hold several). Never rejects for bad content: every problem becomes a refusal. Its cost is linear in
- * the size of `content`, except for the checks of each RSA modulus (bounded by the size rule), whose primality
- * test runs on libuv's thread pool.
+ * the size of `content`, except for the verdict on each RSA modulus (bounded by the size rule), which `examine`
+ * works out: by default off the event loop where it can, waiting as long as it takes. A key whose verdict
+ * `examine` does not give (a deadline passed) is refused as `undecided`.
  */
-export async function parseKeyFile(file: string, content: Buffer | string, defaultAlg: KeyAlgorithm): Promise<readonly KeyEntry[]> {
+export async function parseKeyFile(
+  file: string,
+  content: Buffer | string,
+  defaultAlg: KeyAlgorithm,
+  examine: ExamineModulus = examineWithoutDeadline,
+): Promise<readonly KeyEntry[]> {
   const text = typeof content === 'string' ? content : content.toString('utf8');
-  if (looksLikePem(text)) return [await parsePem(file, text, defaultAlg)];
+  if (looksLikePem(text)) return [await parsePem(file, text, defaultAlg, examine)];
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
-    const entries = await parseJson(file, trimmed, defaultAlg);
+    const entries = await parseJson(file, trimmed, defaultAlg, examine);
     if (entries !== undefined) return entries;
   }
   if (KEY_FILE_EXTENSIONS.has(extname(file).toLowerCase())) return [refusedFile(file, 'not a PEM, JWK or JWKS file')];
@@ -121,13 +126,19 @@ async function describeKey(
   claims: Claims,
   defaultAlg: KeyAlgorithm,
   load: () => PublicMembers,
+  examine: ExamineModulus,
 ): Promise<KeyEntry> {
   let members: PublicMembers | undefined;
   try {
     if (claims.kid === undefined) throw new KeyInvalidError('no kid: a JWKS with several keys needs a kid on each key');
     members = load();
     checkKeyOps(claims.keyOps);
-    const jwk = await acceptJwk(candidateJwk(members, claims, defaultAlg));
+    const jwk = await acceptJwk(candidateJwk(members, claims, defaultAlg), examine);
+    if (jwk === undefined) {
+      const kid = shown(claims.kid);
+      const bits = typeof members.n === 'string' ? rsaModulusBits(members.n) : undefined;
+      return { ...refusedFile(file, 'RSA modulus check not finished yet'), index, kid, bits, undecided: true };
+    }
     const bits = rsaModulusBits(jwk.n);
     // Unreachable once the size rule passed; it narrows `bits` for the accepted entry.
     if (bits === undefined) throw new KeyInvalidError('RSA key without a modulus');
@@ -167,9 +178,9 @@ function codeSuffix(error: unknown): string {
   return code === undefined ? '' : ` (${code})`;
 }
 
-function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm): Promise<KeyEntry> {
+function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm, examine: ExamineModulus): Promise<KeyEntry> {
   const claims: Claims = { kid: kidFromFileName(file), alg: undefined, use: undefined, keyOps: undefined };
-  return describeKey(file, undefined, claims, defaultAlg, () => publicMembers(loadPem(text)));
+  return describeKey(file, undefined, claims, defaultAlg, () => publicMembers(loadPem(text)), examine);
 }
 
 /** Labels a refusal lists at most, so a file of thousands of blocks gets a short reason. */
@@ -179,7 +190,8 @@ const MAX_PEM_BLOCKS = 100;
 
 /**
  * The key of the first PEM block that holds one. A certificate chain lists its leaf first, and a key bundled
- * with its certificate describes one key pair, so later blocks are not separate keys.
+ * with its certificate describes one key pair, so later blocks are not separate keys. Only an RSA key container
+ * reaches OpenSSL (see `key-container.ts`).
  */
 function loadPem(text: string): KeyObject {
   const labels = new Set<string>();
@@ -194,10 +206,10 @@ function loadPem(text: string): KeyObject {
     if (label.includes('ENCRYPTED') || (label.endsWith('PRIVATE KEY') && block.body.includes('Proc-Type: 4,ENCRYPTED'))) {
       throw new KeyInvalidError(`encrypted PEM (${label}): the service holds no passphrase; store the key decrypted with mode 0600`);
     }
+    const container = rsaKeyContainer(block);
+    if (container === undefined) continue;
     try {
-      if (label === 'CERTIFICATE') return new X509Certificate(block.text).publicKey;
-      if (label.endsWith('PRIVATE KEY')) return createPrivateKey(block.text);
-      if (label.endsWith('PUBLIC KEY')) return createPublicKey(block.text);
+      return loadContainer(container);
     } catch (error) {
       throw new KeyInvalidError(`unparseable PEM ${label}${codeSuffix(error)}`, { cause: error });
     }
@@ -207,8 +219,26 @@ function loadPem(text: string): KeyObject {
   );
 }
 
+/** The key of an RSA container, from the very bytes `rsaKeyContainer` checked. */
+function loadContainer(container: KeyContainer): KeyObject {
+  const { der } = container;
+  switch (container.kind) {
+    case 'certificate':
+      return new X509Certificate(der).publicKey;
+    case 'private':
+      return createPrivateKey({ key: der, format: 'der', type: container.type });
+    case 'public':
+      return createPublicKey({ key: der, format: 'der', type: container.type });
+  }
+}
+
 /** The entries of a JWK or JWKS file; `undefined` when the text is JSON of another kind. */
-async function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): Promise<readonly KeyEntry[] | undefined> {
+async function parseJson(
+  file: string,
+  text: string,
+  defaultAlg: KeyAlgorithm,
+  examine: ExamineModulus,
+): Promise<readonly KeyEntry[] | undefined> {
   const shape = jsonShapeProblem(text, JSON_LIMITS);
   if (shape !== undefined) return [refusedFile(file, shape)];
   let value: unknown;
@@ -219,7 +249,7 @@ async function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): 
     return [refusedFile(file, jsonSyntaxProblem(error, text))];
   }
   if (!isJsonObject(value)) return undefined;
-  if ('kty' in value) return [await parseJwk(file, undefined, value, kidFromFileName(file), defaultAlg)];
+  if ('kty' in value) return [await parseJwk(file, undefined, value, kidFromFileName(file), defaultAlg, examine)];
   if (!('keys' in value)) return undefined;
   const keys = value.keys;
   if (!Array.isArray(keys) || keys.length === 0) return [refusedFile(file, 'JWKS "keys" is not a non-empty array')];
@@ -231,7 +261,7 @@ async function parseJson(file: string, text: string, defaultAlg: KeyAlgorithm): 
   for (const [index, key] of keys.entries()) {
     entries.push(
       isJsonObject(key)
-        ? await parseJwk(file, index, key, fallbackKid, defaultAlg)
+        ? await parseJwk(file, index, key, fallbackKid, defaultAlg, examine)
         : { ...refusedFile(file, 'JWKS entry is not a JSON object'), index },
     );
   }
@@ -244,9 +274,10 @@ function parseJwk(
   jwk: Readonly<Record<string, unknown>>,
   fallbackKid: string | undefined,
   defaultAlg: KeyAlgorithm,
+  examine: ExamineModulus,
 ): Promise<KeyEntry> {
   const claims: Claims = { kid: jwk.kid ?? fallbackKid, alg: jwk.alg, use: jwk.use, keyOps: jwk.key_ops };
-  return describeKey(file, index, claims, defaultAlg, () => loadJwk(jwk));
+  return describeKey(file, index, claims, defaultAlg, () => loadJwk(jwk), examine);
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The key summary operators read, from `npm run keys -- list|check` and from `node dist/main.js --check`: one row
- * per key of every file (file, kid, alg, bits, published or refused and why), a count, and whether the set is
- * fit to serve. One implementation, so the two commands never disagree.
+ * per key of every file (file, kid, alg, bits, published or refused and why), one per entry ignored for its name,
+ * a count, and whether the set is fit to serve. One implementation, so the two commands never disagree.
  */
-import { keyLabel, type KeyFileReport } from './key-set.js';
+import { printable } from '../rules/finding.js';
+import { keyLabel, type KeySet } from './key-set.js';
 
 /** The summary as lines, and whether it passes: no key refused and at least one published. */
 export interface KeyReport {
@@ -11,8 +12,11 @@ export interface KeyReport {
   readonly ok: boolean;
 }
 
-/** Summarises the reports of one scan of `dir`. */
-export function keyReport(dir: string, reports: readonly KeyFileReport[]): KeyReport {
+/**
+ * Summarises one scan of `dir`. Ignored entries are listed (so a retired key shows as such) but do not fail the
+ * check.
+ */
+export function keyReport(dir: string, { reports, ignored }: Pick<KeySet, 'reports' | 'ignored'>): KeyReport {
   const rows = [
     ['FILE', 'KID', 'ALG', 'BITS', 'STATUS', 'REASON'],
     ...reports.map((report) => [
@@ -23,6 +27,7 @@ export function keyReport(dir: string, reports: readonly KeyFileReport[]): KeyRe
       report.status,
       report.reason ?? '',
     ]),
+    ...ignored.map((entry) => [printable(entry.file), '-', '-', '-', 'ignored', entry.reason]),
   ];
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   const table = rows.map((row) =>
@@ -33,5 +38,6 @@ export function keyReport(dir: string, reports: readonly KeyFileReport[]): KeyRe
   );
   const published = reports.filter((report) => report.status === 'published').length;
   const refused = reports.length - published;
-  return { lines: [`keys in ${dir}:`, ...table, `${published} published, ${refused} refused`], ok: published > 0 && refused === 0 };
+  const counts = `${published} published, ${refused} refused${ignored.length > 0 ? `, ${ignored.length} ignored` : ''}`;
+  return { lines: [`keys in ${dir}:`, ...table, counts], ok: published > 0 && refused === 0 };
 }

@@ -1,9 +1,12 @@
 /**
  * Combines the keys of every file into the published set: the accepted keys whose kid no other key shares (or
  * only keys identical to them), sorted by kid, plus one report per key and one refusal per problem for the log.
+ * Its cost is linear in the number of keys (after sorting them): a refusal names a few of the keys sharing its
+ * kid and counts the others, so a thousand copies of one kid cost a thousand short reports, not a million names.
  */
 import { printable } from '../rules/finding.js';
 import type { AcceptedKey, KeyEntry } from './key-file.js';
+import type { IgnoredFile } from './key-names.js';
 import type { Jwks, PublishedJwk } from './public-jwk.js';
 
 /** One key of one file as `list`, `check` and `KeyStore.files` show it. */
@@ -21,8 +24,8 @@ export interface KeyFileReport {
 }
 
 /**
- * A problem to log once: a refused key, or a kid shared by several keys (one refusal naming all their files,
- * since it is one problem).
+ * A problem to log once: a refused key, or a kid shared by several keys (one refusal naming their files, since it
+ * is one problem; at most {@link NAMES_SHOWN} of them, the others counted in the reason).
  */
 export interface KeyRefusal {
   readonly files: readonly string[];
@@ -37,7 +40,12 @@ export interface KeySet {
   /** Ordered by file, then index. */
   readonly reports: readonly KeyFileReport[];
   readonly refusals: readonly KeyRefusal[];
+  /** Entries left unread because of their names (`key-names.ts`), ordered by name. */
+  readonly ignored: readonly IgnoredFile[];
 }
+
+/** Other keys or files a reason names at most; the rest are counted. */
+const NAMES_SHOWN = 3;
 
 /**
  * Builds the published set. Keys sharing a kid are all refused: a verifier that finds two keys for one kid
@@ -46,13 +54,17 @@ export interface KeySet {
  * Except when they are the same key: a private key file and its public half under one kid publish one JWK, so
  * only keys whose published forms (`n`, `e`, `alg`, `use`) all agree count as one.
  */
-export function buildKeySet(entries: readonly KeyEntry[]): KeySet {
+export function buildKeySet(entries: readonly KeyEntry[], ignored: readonly IgnoredFile[] = []): KeySet {
   const ordered = [...entries].sort((a, b) => compare(a.file, b.file) || (a.index ?? -1) - (b.index ?? -1));
   const byKid = new Map<string, AcceptedKey[]>();
   for (const entry of ordered) {
     if (entry.status !== 'accepted') continue;
-    byKid.set(entry.kid, [...(byKid.get(entry.kid) ?? []), entry]);
+    const sharing = byKid.get(entry.kid);
+    if (sharing === undefined) byKid.set(entry.kid, [entry]);
+    else sharing.push(entry);
   }
+  // Judged once per kid, not once per key sharing it.
+  const oneKey = new Map([...byKid].map(([kid, sharing]) => [kid, allSameKey(sharing)]));
   const published: PublishedJwk[] = [];
   const refusals: KeyRefusal[] = [];
   const reports = ordered.map((entry): KeyFileReport => {
@@ -62,31 +74,52 @@ export function buildKeySet(entries: readonly KeyEntry[]): KeySet {
       return { ...base, status: 'refused', reason: entry.reason };
     }
     const sharing = byKid.get(entry.kid) ?? [];
-    const others = sharing.filter((other) => other !== entry).map(keyLabel);
-    if (allSameKey(sharing)) {
+    if (oneKey.get(entry.kid) === true) {
       if (sharing[0] === entry) published.push(entry.jwk);
-      return { ...base, status: 'published', reason: others.length === 0 ? undefined : `same key as ${others.join(', ')}: published once` };
+      return {
+        ...base,
+        status: 'published',
+        reason: sharing.length === 1 ? undefined : `same key as ${others(sharing, entry)}: published once`,
+      };
     }
     return {
       ...base,
       status: 'refused',
-      reason: `duplicate kid "${entry.kid}" with different keys (also in ${others.join(', ')}): none is published`,
+      reason: `duplicate kid "${entry.kid}" with different keys (also in ${others(sharing, entry)}): none is published`,
     };
   });
   for (const [kid, sharing] of byKid) {
-    if (!allSameKey(sharing))
-      refusals.push({
-        files: [...new Set(sharing.map((entry) => entry.file))],
-        kid,
-        reason: 'duplicate kid with different keys: none is published',
-      });
+    if (oneKey.get(kid) === true) continue;
+    // The keys are in file order, so a file's keys are adjacent: distinct files, in one pass.
+    const files = sharing.map((entry) => entry.file).filter((file, index, all) => index === 0 || all[index - 1] !== file);
+    const more = files.length - NAMES_SHOWN;
+    refusals.push({
+      files: files.slice(0, NAMES_SHOWN),
+      kid,
+      reason: `duplicate kid with different keys${more > 0 ? ` (in ${files.length} files: ${more} more not named)` : ''}: none is published`,
+    });
   }
   published.sort((a, b) => compare(a.kid, b.kid));
   return {
     jwks: deepFreeze({ keys: published.map((jwk) => ({ ...jwk })) }),
     reports: Object.freeze(reports),
     refusals: Object.freeze(refusals),
+    ignored: Object.freeze([...ignored].sort((a, b) => compare(a.file, b.file))),
   };
+}
+
+/**
+ * The keys of `sharing` other than `entry`, for a reason: at most {@link NAMES_SHOWN} named, then how many others.
+ * Bounded whatever the number of keys sharing the kid.
+ */
+function others(sharing: readonly AcceptedKey[], entry: AcceptedKey): string {
+  const named = sharing
+    .slice(0, NAMES_SHOWN + 1)
+    .filter((other) => other !== entry)
+    .slice(0, NAMES_SHOWN)
+    .map(keyLabel);
+  const rest = sharing.length - 1 - named.length;
+  return rest > 0 ? `${named.join(', ')} and ${rest} other${rest === 1 ? '' : 's'}` : named.join(', ');
 }
 
 /** The canonical bytes of a set: equal sets give equal strings, which is how a change is detected. */

@@ -67,6 +67,21 @@ const SCAN_TIMEOUT_INTERVALS = 10;
 export const STALE_AFTER_INTERVALS = 30;
 /** Hung scans left behind at most; beyond that no new scan starts until one of them ends. */
 const MAX_ABANDONED_SCANS = 3;
+/**
+ * How long a scan's read of one file waits for the verdicts on its RSA moduli (at most the rescan interval; a scan
+ * waits twice that in all): a 2048-bit key takes milliseconds, a 16384-bit one over a second. A file not judged in
+ * time keeps its previous keys and is read again next scan, when its verdicts are cached, so a costly file never
+ * holds up a scan, the other files' keys, or readiness.
+ */
+const CHECK_BUDGET_MS = 1000;
+/**
+ * The same budget at startup, when nothing is published yet: generous, so that the first set holds every valid key
+ * even on a loaded machine (where the first check also builds the product of the small primes), as `keys check`
+ * would say; a costly file delays the boot by at most twice that, then is judged in the background.
+ */
+const FIRST_CHECK_BUDGET_MS = 10_000;
+/** Names of newly ignored files logged per scan at most; the others are counted in one more line. */
+const IGNORED_LOGGED_PER_SCAN = 20;
 
 /**
  * Watch events come in bursts (a copy is several writes, a Kubernetes update several renames); one scan after
@@ -86,6 +101,7 @@ export class KeyStore implements DocumentSource<Jwks> {
   /** Problems already logged, so a problem that persists across scans is logged once. */
   #loggedRefusals = new Set<string>();
   #loggedKept = new Set<string>();
+  #loggedIgnored = new Set<string>();
   #dirFailing = false;
   #reloads = 0;
   #failures = 0;
@@ -110,7 +126,13 @@ export class KeyStore implements DocumentSource<Jwks> {
 
   private constructor(options: KeyStoreOptions) {
     this.#options = options;
-    this.#scanner = options.scanner ?? new KeyDirScanner(options.dir, options.defaultAlg, { statMany: this.#statWorker.stat });
+    this.#scanner =
+      options.scanner ??
+      new KeyDirScanner(options.dir, options.defaultAlg, {
+        statMany: this.#statWorker.stat,
+        checkBudgetMs: Math.min(CHECK_BUDGET_MS, options.rescanIntervalMs),
+        firstCheckBudgetMs: FIRST_CHECK_BUDGET_MS,
+      });
   }
 
   /**
@@ -288,6 +310,7 @@ export class KeyStore implements DocumentSource<Jwks> {
     // Nothing was re-read or dropped: the set is the previous object, and so are its bytes.
     if (!scan.changed && this.#reloads > 0) return;
     this.#logRefusals(set.refusals);
+    this.#logIgnored(set);
     const serialized = serializeJwks(set.jwks);
     const previous = this.#set;
     this.#set = set;
@@ -324,6 +347,19 @@ export class KeyStore implements DocumentSource<Jwks> {
       logger.warn({ ...where, kid: refusal.kid, reason: refusal.reason }, 'key refused');
     }
     this.#loggedRefusals = current;
+  }
+
+  /** Logs each entry ignored for its name once, for as long as it stays (`IGNORED_LOGGED_PER_SCAN` per scan). */
+  #logIgnored({ ignored }: KeySet): void {
+    const { dir, logger } = this.#options;
+    const fresh = ignored.filter((entry) => !this.#loggedIgnored.has(entry.file));
+    for (const { file, reason } of fresh.slice(0, IGNORED_LOGGED_PER_SCAN)) {
+      logger.info({ file: printable(join(dir, file)), reason }, 'file in the keys directory ignored');
+    }
+    if (fresh.length > IGNORED_LOGGED_PER_SCAN) {
+      logger.info({ dir, count: fresh.length - IGNORED_LOGGED_PER_SCAN }, 'more files in the keys directory ignored');
+    }
+    this.#loggedIgnored = new Set(ignored.map((entry) => entry.file));
   }
 
   /** Logs each file whose previous result was kept, once per streak of such scans. */

@@ -17,6 +17,7 @@ import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
 import { describeFinding, type Finding } from '../rules/finding.js';
 import { jwkFindingsAsync } from '../rules/jwks.js';
+import type { ExamineModulus } from './modulus-checks.js';
 
 /** The JWKS body of `GET /.well-known/jwks.json` ({@link https://www.rfc-editor.org/rfc/rfc7517#section-5 | RFC 7517 §5}). */
 export type Jwks = SuccessBody<'getWellKnownJwksJson'>;
@@ -85,12 +86,14 @@ export function candidateJwk(members: PublicMembers, claims: KeyClaims, defaultA
 }
 
 /**
- * The candidate as published, when the per-key rules of `src/rules/jwks.ts` find nothing (the modulus primality
- * test runs off the event loop). Otherwise rejects with a {@link KeyInvalidError} listing every finding with its
- * rule id, e.g. `alg: is "HS256" (kid "k"); must be one of RS256, … (rfc8725.alg-allowed)`.
+ * The candidate as published, when the per-key rules of `src/rules/jwks.ts` find nothing (`examine` gives the
+ * verdict on the modulus, worked out off the event loop). Otherwise rejects with a {@link KeyInvalidError} listing
+ * every finding with its rule id, e.g. `alg: is "HS256" (kid "k"); must be one of RS256, … (rfc8725.alg-allowed)`.
+ * Resolves with `undefined` when `examine` has no verdict yet.
  */
-export async function acceptJwk(candidate: CandidateJwk): Promise<AcceptedJwk> {
-  const findings = await jwkFindingsAsync(candidate, '');
+export async function acceptJwk(candidate: CandidateJwk, examine: ExamineModulus): Promise<AcceptedJwk | undefined> {
+  const findings = await jwkFindingsAsync(candidate, '', examine);
+  if (findings === undefined) return undefined;
   if (findings.length > 0) throw new KeyInvalidError(findings.map(refusalReason).join('; '));
   // The rules passed: a printable kid, kty "RSA", use "sig", an allowed alg, valid RSA n and e.
   return candidate as AcceptedJwk;

@@ -12,7 +12,14 @@ import { KEY_ALGORITHMS, type KeyAlgorithm } from '../config.js';
 import { isJsonObject } from '../json-file.js';
 import { finding, quote, rfc, type Finding, type Rule } from './finding.js';
 import { KID_RULE, kidFindings } from './kid.js';
-import { primeTestSync, RSA_KEY_RULES, rsaKeyFindings, withPrimeTestOffThread, type PrimeTest } from './rsa-key.js';
+import {
+  examineModulusSync,
+  RSA_KEY_RULES,
+  rsaKeyFindings,
+  withModulusExamined,
+  type ModulusExamination,
+  type ModulusVerdict,
+} from './rsa-key.js';
 
 export { MAX_RSA_BITS, MIN_RSA_BITS, rsaModulusBits } from './rsa-key.js';
 
@@ -61,9 +68,9 @@ export function jwksFindings(jwks: unknown): Finding[] {
  * key rules, no-private-members); empty when it may be published. `member` is where the key stands, e.g.
  * `keys[0]`, and prefixes the members of the findings (`keys[0].alg`); `''` for a lone key (`alg`). The key store
  * runs this on the JWK it would publish (through {@link jwkFindingsAsync}), so a key is accepted by the same rules
- * `verify` applies to the served set. `isPrime` is the primality test of the modulus rule (see `PrimeTest`).
+ * `verify` applies to the served set. `examine` gives the modulus rule its verdict (see `ModulusExamination`).
  */
-function jwkFindings(key: unknown, member: string, isPrime: PrimeTest = primeTestSync): Finding[] {
+function jwkFindings(key: unknown, member: string, examine: ModulusExamination = examineModulusSync): Finding[] {
   if (!isJsonObject(key)) return [];
   const at = (name: string): string => (member === '' ? name : `${member}.${name}`);
   const kid = typeof key.kid === 'string' ? ` (kid ${quote(key.kid)})` : '';
@@ -83,16 +90,21 @@ function jwkFindings(key: unknown, member: string, isPrime: PrimeTest = primeTes
   }
   if (key.kty !== 'RSA')
     findings.push(finding(JWKS_RULES.ktyRsa, `is ${quote(key.kty)}${kid}; the allowed algorithms need "RSA"`, at('kty')));
-  else findings.push(...rsaKeyFindings(key, at, kid, isPrime));
+  else findings.push(...rsaKeyFindings(key, at, kid, examine));
   return findings;
 }
 
 /**
- * {@link jwkFindings} with the modulus primality test on libuv's thread pool (for the key store, whose scans
- * share the event loop with requests). Same rules, same findings.
+ * {@link jwkFindings} with the verdict on the modulus worked out beforehand by `examine` (for the key store,
+ * whose scans share the event loop with requests: see `src/keys/modulus-checks.ts`). Same rules, same findings;
+ * `undefined` when `examine` has no verdict yet.
  */
-export function jwkFindingsAsync(key: unknown, member: string): Promise<Finding[]> {
-  return withPrimeTestOffThread((isPrime) => jwkFindings(key, member, isPrime));
+export function jwkFindingsAsync(
+  key: unknown,
+  member: string,
+  examine: (n: bigint) => Promise<ModulusVerdict>,
+): Promise<Finding[] | undefined> {
+  return withModulusExamined((examination) => jwkFindings(key, member, examination), examine);
 }
 
 function duplicateKidFindings(keys: readonly unknown[]): Finding[] {

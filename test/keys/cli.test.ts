@@ -147,6 +147,21 @@ describe('keys list and check', () => {
     expect(refused.out).toMatch(/bad\.json\s+bad\s+-\s+-\s+refused\s+kty: is "oct"/);
   });
 
+  it('check lists the files ignored for their names, which do not fail it', async () => {
+    const dir = temp.make();
+    writeFileSync(join(dir, 'good.pem'), pkcs8(a));
+    writeFileSync(join(dir, 'good.pem~'), pkcs8(small));
+    writeFileSync(join(dir, 'retired.pem.revoked'), pkcs8(small));
+    const result = await cli(['check', '--dir', dir]);
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n').slice(2)).toEqual([
+      expect.stringMatching(/^good\.pem\s+good\s+RS256\s+2048\s+published$/),
+      expect.stringMatching(/^good\.pem~\s+-\s+-\s+-\s+ignored\s+not a key file name \(a backup: ends with "~"\)$/),
+      expect.stringMatching(/^retired\.pem\.revoked\s+-\s+-\s+-\s+ignored\s+not a key file name \(extension "\.revoked"\)$/),
+      '1 published, 0 refused, 2 ignored',
+    ]);
+  });
+
   it('exit 1 naming the directory when it cannot be read', async () => {
     const dir = join(temp.make(), 'missing');
     const result = await cli(['check', '--dir', dir]);

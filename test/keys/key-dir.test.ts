@@ -2,10 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BoundedRead } from '../../src/bounded-file.js';
 import { KeyDirScanner, MAX_KEY_FILE_BYTES, scanKeysDir, type KeyScan, type ScannerOptions } from '../../src/keys/key-dir.js';
-import { pkcs8, publicJwk, rsaKey, spki, TempDirs, type TestKey } from './helpers.js';
+import { ModulusChecks } from '../../src/keys/modulus-checks.js';
+import { rsaNumbers, toBase64url } from '../support/keys.js';
+import { pkcs8, publicJwk, rsaKey, spki, TempDirs, waitFor, type TestKey } from './helpers.js';
 
 /** Reads go through the real `readBoundedFile`, counted; a test may make the next ones fail or report a change. */
 const reads = vi.hoisted(() => ({ count: 0, override: undefined as (() => Promise<BoundedRead>) | undefined }));
@@ -55,6 +58,16 @@ async function scanned(files: Record<string, string>, options: ScannerOptions = 
   const scanner = new KeyDirScanner(dir, 'RS256', options);
   await scanOf(scanner);
   return { dir, scanner };
+}
+
+/** Scans until `accept` takes a scan (at most 600 scans). */
+async function waitForScan(scanner: KeyDirScanner, accept: (scan: KeyScan) => boolean): Promise<KeyScan> {
+  for (let attempt = 0; attempt < 600; attempt += 1) {
+    const scan = await scanOf(scanner);
+    if (accept(scan)) return scan;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('no scan was accepted');
 }
 
 /** Trusts a just-written file's metadata at once (no racy window), as a scanner does once the file is older. */
@@ -150,6 +163,144 @@ describe('KeyDirScanner: symbolic links', () => {
     const dir = temp.make();
     symlinkSync(join('..data', 'gone.pem'), join(dir, 'gone.pem'));
     expect((await scanOf(new KeyDirScanner(dir, 'RS256'))).set.reports).toEqual([]);
+  });
+
+  it('a key file replaced by a dangling link or a link loop is unpublished at the next scan, like a deleted file', async () => {
+    const { dir, scanner } = await scanned({ 'dangling.pem': pkcs8(a), 'loop.pem': pkcs8(b) });
+    for (const name of ['dangling.pem', 'loop.pem']) rmSync(join(dir, name));
+    symlinkSync('missing.pem', join(dir, 'dangling.pem'));
+    symlinkSync('loop.pem', join(dir, 'loop.pem'));
+    const scan = await scanOf(scanner);
+    expect(published(scan)).toEqual([]);
+    expect(scan.kept).toEqual([]);
+    expect(scan.set.reports.map((report) => [report.file, report.status, report.reason])).toEqual([
+      ['loop.pem', 'refused', 'is a symbolic link that does not resolve: a loop of links (ELOOP)'],
+    ]);
+    // And it stays so.
+    expect(published(await scanOf(scanner))).toEqual([]);
+  });
+});
+
+describe('KeyDirScanner: only key file names are read', () => {
+  it('reads names without an extension or with a key extension; ignores, lists and never opens the others', async () => {
+    const c = rsaKey();
+    const dir = dirWith({
+      'k1.pem': pkcs8(a),
+      'k1.pem~': pkcs8(b),
+      'k1.pem.bak': pkcs8(b),
+      'k1.PEM.old': pkcs8(b),
+      'k1.pem.orig': pkcs8(b),
+      '.k1.pem.swp': pkcs8(b),
+      '#k1.pem#': pkcs8(b),
+      'compromised.pem.revoked': pkcs8(c),
+      'k3.json.disabled': JSON.stringify(publicJwk(c)),
+      'notes.txt': 'rotate in July',
+      'signing-key': pkcs8(c),
+      'k2.KEY': pkcs8(b),
+    });
+    mkdirSync(join(dir, '..2026_07_01_00_00_00.000000001'));
+    symlinkSync('..2026_07_01_00_00_00.000000001', join(dir, '..data'));
+    const before = reads.count;
+    const scan = await scanOf(new KeyDirScanner(dir, 'RS256'));
+    expect(reads.count - before).toBe(3);
+    expect(published(scan)).toEqual(['k1', 'k2', 'signing-key']);
+    expect(scan.set.ignored).toEqual([
+      { file: '#k1.pem#', reason: 'not a key file name (extension ".pem#")' },
+      { file: '.k1.pem.swp', reason: 'not a key file name (hidden)' },
+      { file: 'compromised.pem.revoked', reason: 'not a key file name (extension ".revoked")' },
+      { file: 'k1.PEM.old', reason: 'not a key file name (extension ".old")' },
+      { file: 'k1.pem.bak', reason: 'not a key file name (extension ".bak")' },
+      { file: 'k1.pem.orig', reason: 'not a key file name (extension ".orig")' },
+      { file: 'k1.pem~', reason: 'not a key file name (a backup: ends with "~")' },
+      { file: 'k3.json.disabled', reason: 'not a key file name (extension ".disabled")' },
+      { file: 'notes.txt', reason: 'not a key file name (extension ".txt")' },
+    ]);
+  });
+
+  it('a key renamed to *.revoked is unpublished at the next scan; renamed back, published again', async () => {
+    const { dir, scanner } = await scanned({ 'compromised.pem': pkcs8(a), 'current.pem': pkcs8(b) }, EAGER);
+    renameSync(join(dir, 'compromised.pem'), join(dir, 'compromised.pem.revoked'));
+    const revoked = await scanOf(scanner);
+    expect(revoked.changed).toBe(true);
+    expect(published(revoked)).toEqual(['current']);
+    expect(revoked.set.ignored.map((entry) => entry.file)).toEqual(['compromised.pem.revoked']);
+    renameSync(join(dir, 'compromised.pem.revoked'), join(dir, 'compromised.pem'));
+    expect(published(await scanOf(scanner))).toEqual(['compromised', 'current']);
+  });
+
+  it("an editor's backup holding the previous key does not make its kid a duplicate", async () => {
+    const set = await scanKeysDir(dirWith({ 'k1.pem': pkcs8(a), 'k1.pem~': pkcs8(b) }), 'RS256');
+    expect(set.jwks.keys.map((key) => [key.kid, key.n])).toEqual([['k1', publicJwk(a).n]]);
+    expect(set.reports.map((report) => report.status)).toEqual(['published']);
+  });
+});
+
+describe('KeyDirScanner: costly RSA moduli', () => {
+  /** Moduli of about 16384 bits, each the product of 16 distinct 1024-bit primes: costly to test, but valid-looking. */
+  let costly: bigint[];
+  beforeAll(() => {
+    const primes = Array.from({ length: 9 }, () => rsaNumbers(rsaKey())).flatMap(({ p, q }) => [p, q]);
+    costly = Array.from({ length: 8 }, (_, skip) =>
+      primes.filter((_, index) => index !== skip && index < 17).reduce((n, prime) => n * prime, 1n),
+    );
+  });
+  const jwks = (moduli: readonly bigint[]): string =>
+    JSON.stringify({ keys: moduli.map((n, index) => ({ kty: 'RSA', kid: `costly-${index}`, n: toBase64url(n), e: 'AQAB' })) });
+
+  /** A primality test that holds its answer for moduli over 4096 bits until `release()`, counting the calls. */
+  function heldPrimeTest(): { checks: ModulusChecks; asked: bigint[]; release(): void } {
+    const asked: bigint[] = [];
+    const held: Array<() => void> = [];
+    let released = false;
+    const primeProblem = (n: bigint): Promise<undefined> => {
+      asked.push(n);
+      if (released || n < 1n << 4096n) return Promise.resolve(undefined);
+      return new Promise((resolve) => held.push(() => resolve(undefined)));
+    };
+    return {
+      checks: new ModulusChecks({ primeProblem }),
+      asked,
+      release: () => {
+        released = true;
+        for (const resolve of held.splice(0)) resolve();
+      },
+    };
+  }
+
+  it('a file whose checks exceed the budget keeps its previous result; every scan completes; each modulus is checked once', async () => {
+    const held = heldPrimeTest();
+    const dir = dirWith({ 'a.pem': pkcs8(a), 'costly.json': jwks(costly) });
+    const scanner = new KeyDirScanner(dir, 'RS256', { checks: held.checks, checkBudgetMs: 100 });
+    // a.pem's check is quick, but its first scan may find it still under way (the first check of a process also
+    // builds the product of the small primes).
+    await waitForScan(scanner, (scan) => published(scan).includes('a'));
+    for (let scan = 0; scan < 3; scan += 1) {
+      const result = await scanOf(scanner);
+      expect(published(result)).toEqual(['a']);
+      expect(result.kept).toEqual([
+        { file: 'costly.json', reason: 'the RSA modulus checks of 8 keys did not finish within 100 ms; they go on' },
+      ]);
+      expect(reasonOf(result, 'costly.json')).toBe('the RSA modulus checks of 8 keys did not finish within 100 ms; they go on; retrying');
+    }
+    // One large modulus at a time: the first is being tested, the others wait their turn; none was tested twice.
+    expect(held.asked.filter((n) => costly.includes(n))).toEqual([costly[0]]);
+    held.release();
+    await waitForScan(scanner, (scan) => published(scan).length === 9);
+    expect(held.asked.filter((n) => costly.includes(n)).sort()).toEqual([...costly].sort());
+  });
+
+  it('a new key next to a costly file is published within two scans, its check never queued behind the costly ones', async () => {
+    const held = heldPrimeTest();
+    const { dir, scanner } = await scanned({ 'costly.json': jwks(costly) }, { checks: held.checks, checkBudgetMs: 100 });
+    writeFileSync(join(dir, 'b.pem'), pkcs8(b));
+    const first = await scanOf(scanner);
+    if (!published(first).includes('b')) {
+      // Its check was not done within the budget: it goes on, and is cached once answered.
+      await waitFor(() => held.asked.includes(rsaNumbers(b).n), "b's check");
+      await setImmediate();
+      expect(published(await scanOf(scanner))).toEqual(['b']);
+    }
+    held.release();
   });
 });
 

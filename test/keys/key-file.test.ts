@@ -154,7 +154,12 @@ describe('parseKeyFile: refusals', () => {
       () => rsa.privateKey.export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'x' }).toString(),
       /encrypted PEM/,
     ],
-    ['EC private PEM', 'k.pem', () => pkcs8(ec), /kty: is "EC" .*\(rfc7518\.kty-rsa\)/],
+    [
+      'EC private PEM',
+      'k.pem',
+      () => pkcs8(ec),
+      /^not an RSA key: PRIVATE KEY holds an EC key \(id-ecPublicKey, OID 1\.2\.840\.10045\.2\.1\); only RSA keys are published \(rfc7518\.kty-rsa\)$/,
+    ],
     ['EC public JWK', 'k.json', () => JSON.stringify(publicJwk(ec)), /kty: is "EC" .*\(rfc7518\.kty-rsa\)/],
     ['symmetric JWK', 'k.json', () => JSON.stringify({ kty: 'oct', k: 'c2VjcmV0', alg: 'HS256' }), /kty: is "oct"/],
     ['use enc', 'k.json', () => JSON.stringify({ ...publicJwk(rsa), use: 'enc' }), /use: is "enc"/],

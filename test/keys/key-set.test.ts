@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseKeyFile, type KeyEntry } from '../../src/keys/key-file.js';
+import { parseKeyFile, type AcceptedKey, type KeyEntry } from '../../src/keys/key-file.js';
 import { buildKeySet, serializeJwks } from '../../src/keys/key-set.js';
 import { pkcs8, publicJwk, PUBLISHED_MEMBERS, rsaKey, spki, type TestKey } from './helpers.js';
 
@@ -82,5 +82,38 @@ describe('buildKeySet', () => {
     expect(Object.isFrozen(set.jwks)).toBe(true);
     expect(Object.isFrozen(set.jwks.keys)).toBe(true);
     expect(Object.isFrozen(set.jwks.keys[0])).toBe(true);
+  });
+
+  it('duplicate kids cost linear time and memory: each refusal names three keys and counts the others', () => {
+    /** `count` keys under one kid, each a different key in its own file. */
+    const copies = (count: number): AcceptedKey[] =>
+      Array.from({ length: count }, (_, index) => {
+        const file = `k${String(index).padStart(5, '0')}.json`;
+        const jwk = { kty: 'RSA', use: 'sig', kid: 'dup', alg: 'RS256', n: `n${index}`, e: 'AQAB' } as const;
+        return { file, index: undefined, kid: 'dup', alg: 'RS256', bits: 2048, status: 'accepted', jwk };
+      });
+    const size = (count: number): number => {
+      const set = buildKeySet(copies(count));
+      expect(set.jwks.keys).toEqual([]);
+      for (const report of set.reports) expect(report.reason?.length).toBeLessThan(200);
+      return JSON.stringify(set).length;
+    };
+    const [thousand, threeThousand] = [size(1000), size(3000)];
+    // Linear: three times the keys, three times the text (give or take the digits of the counts).
+    expect(threeThousand / thousand).toBeLessThan(3.2);
+    const set = buildKeySet(copies(3000));
+    expect(set.reports[0]?.reason).toBe(
+      'duplicate kid "dup" with different keys (also in k00001.json, k00002.json, k00003.json and 2996 others): none is published',
+    );
+    expect(set.reports[2]?.reason).toBe(
+      'duplicate kid "dup" with different keys (also in k00000.json, k00001.json, k00003.json and 2996 others): none is published',
+    );
+    expect(set.refusals).toEqual([
+      {
+        files: ['k00000.json', 'k00001.json', 'k00002.json'],
+        kid: 'dup',
+        reason: 'duplicate kid with different keys (in 3000 files: 2997 more not named): none is published',
+      },
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KeysDirError, KeysUnavailableError } from '../../src/errors.js';
 import { KeyDirScanner, type KeyScan } from '../../src/keys/key-dir.js';
 import { KeyStore, STALE_AFTER_INTERVALS, type KeyStoreOptions } from '../../src/keys/key-store.js';
+import { ModulusChecks } from '../../src/keys/modulus-checks.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import {
   captureLogger,
@@ -22,6 +23,7 @@ import {
   waitFor,
   type TestKey,
 } from './helpers.js';
+import { rsaNumbers, toBase64url } from '../support/keys.js';
 
 const temp = new TempDirs();
 const stores: KeyStore[] = [];
@@ -179,6 +181,21 @@ describe('logging', () => {
     expect(log).not.toContain('PRIVATE KEY');
     expect(log).not.toContain(String(privateJwk(b).d).slice(0, 20));
     expect(privateMembersIn(records())).toEqual([]);
+  });
+
+  it('logs each file ignored for its name once, as long as it stays', async () => {
+    const dir = dirWith({ 'a.pem': pkcs8(a), 'a.pem~': pkcs8(b) });
+    const { logger, records } = captureLogger();
+    const store = await open(dir, { logger, rescanIntervalMs: 60_000 });
+    writeFileSync(join(dir, 'old.pem.revoked'), pkcs8(c));
+    await store.reload();
+    await store.reload();
+    const ignored = (): unknown[] => records().filter((record) => record.msg === 'file in the keys directory ignored');
+    expect(ignored()).toEqual([
+      expect.objectContaining({ level: 'info', file: join(dir, 'a.pem~'), reason: 'not a key file name (a backup: ends with "~")' }),
+      expect.objectContaining({ level: 'info', file: join(dir, 'old.pem.revoked'), reason: 'not a key file name (extension ".revoked")' }),
+    ]);
+    expect(kids(store)).toEqual(['a']);
   });
 
   it('logs a refusal again after it was fixed and came back', async () => {
@@ -479,5 +496,45 @@ describe('scans that hang', () => {
     hangable.release();
     await waitFor(() => store.staleness() === undefined, 'a completed scan', 20_000);
     expect(store.stats.stale).toBeUndefined();
+  });
+});
+
+describe('costly keys', () => {
+  it('a JWKS of 8 costly moduli keeps neither scans, nor another key, nor readiness waiting', async () => {
+    // Moduli of about 16384 bits, each the product of 16 distinct 1024-bit primes: valid-looking, costly to test.
+    const primes = Array.from({ length: 9 }, () => rsaNumbers(rsaKey())).flatMap(({ p, q }) => [p, q]);
+    const moduli = Array.from({ length: 8 }, (_, skip) =>
+      primes.filter((_, index) => index !== skip && index < 17).reduce((product, prime) => product * prime, 1n),
+    );
+    // The primality test of the costly moduli never answers (as if each took minutes); the others answer at once.
+    const asked: bigint[] = [];
+    const checks = new ModulusChecks({
+      primeProblem: (n) => {
+        asked.push(n);
+        return moduli.includes(n) ? new Promise(() => undefined) : Promise.resolve(undefined);
+      },
+    });
+    const costly = { keys: moduli.map((n, index) => ({ kty: 'RSA', kid: `costly-${index}`, n: toBase64url(n), e: 'AQAB' })) };
+    const dir = dirWith({ 'a.pem': pkcs8(a), 'costly.json': JSON.stringify(costly) });
+    const scanner = new KeyDirScanner(dir, 'RS256', { checks, checkBudgetMs: 100 });
+    const store = await open(dir, { scanner, rescanIntervalMs: 60_000 });
+    await waitFor(() => kidsOrNone(store).includes('a'), 'key a');
+
+    writeFileSync(join(dir, 'b.pem'), pkcs8(b));
+    await store.reload();
+    if (!kids(store).includes('b')) {
+      // Not checked within the budget of the first scan: checked meanwhile, so the second scan publishes it.
+      await waitFor(() => asked.includes(rsaNumbers(b).n), "b's check");
+      await store.reload();
+    }
+    expect(kids(store)).toEqual(['a', 'b']);
+    await store.reload();
+    expect(store.staleness()).toBeUndefined();
+    expect(store.stats).toMatchObject({ published: 2, failures: 0, stale: undefined });
+    expect(store.files.find((file) => file.file === 'costly.json')?.reason).toMatch(
+      /^the RSA modulus checks of 8 keys did not finish within 100 ms/,
+    );
+    // The costly moduli wait their turn one at a time; none is tested again by a later scan.
+    expect(asked.filter((n) => moduli.includes(n))).toEqual([moduli[0]]);
   });
 });

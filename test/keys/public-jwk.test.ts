@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KEY_ALGORITHMS } from '../../src/config.js';
 import { KeyInvalidError } from '../../src/errors.js';
+import { examineWithoutDeadline } from '../../src/keys/modulus-checks.js';
 import { acceptJwk, candidateJwk, checkKeyOps, publicMembers, type KeyClaims } from '../../src/keys/public-jwk.js';
 import { isKeyAlgorithm } from '../../src/rules/jwks.js';
 import { ecKey, PUBLISHED_MEMBERS, rsaKey, type TestKey } from './helpers.js';
@@ -15,8 +16,11 @@ beforeAll(() => {
 });
 
 const claims = (overrides: Partial<KeyClaims> = {}): KeyClaims => ({ kid: 'k1', use: undefined, alg: undefined, ...overrides });
-const accept = (key: TestKey, overrides: Partial<KeyClaims> = {}, defaultAlg: (typeof KEY_ALGORITHMS)[number] = 'RS256') =>
-  acceptJwk(candidateJwk(publicMembers(key.privateKey), claims(overrides), defaultAlg));
+const accept = async (key: TestKey, overrides: Partial<KeyClaims> = {}, defaultAlg: (typeof KEY_ALGORITHMS)[number] = 'RS256') => {
+  const jwk = await acceptJwk(candidateJwk(publicMembers(key.privateKey), claims(overrides), defaultAlg), examineWithoutDeadline);
+  if (jwk === undefined) throw new Error('no verdict on the modulus');
+  return jwk;
+};
 
 describe('the published JWK', () => {
   it('from a private key: exactly kty, use, kid, alg, n, e in that order', async () => {
@@ -67,6 +71,14 @@ describe('acceptance by the rules of src/rules/jwks.ts', () => {
       await expect(accept(rsa, { alg })).rejects.toThrow(/\(rfc8725\.alg-allowed\)/);
     expect(isKeyAlgorithm('PS256')).toBe(true);
     expect(isKeyAlgorithm('EdDSA')).toBe(false);
+  });
+
+  it('without a verdict on the modulus yet, neither accepts nor refuses', async () => {
+    const candidate = candidateJwk(publicMembers(rsa.privateKey), claims(), 'RS256');
+    expect(await acceptJwk(candidate, () => Promise.resolve(undefined))).toBeUndefined();
+    // A modulus of a size the rules refuse is never examined: its key needs no verdict.
+    const tooSmall = candidateJwk(publicMembers(small.privateKey), claims(), 'RS256');
+    await expect(acceptJwk(tooSmall, () => Promise.resolve(undefined))).rejects.toThrow(/\(rfc7518\.rsa-key-size\)/);
   });
 
   it('lists every finding of a key, each with its rule', async () => {

@@ -1,7 +1,13 @@
 import { generatePrimeSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { perfectPowerExponent, smallOddFactor } from '../../src/rules/integers.js';
-import { primeTestSync, RSA_KEY_RULES, rsaKeyFindings, withPrimeTestOffThread } from '../../src/rules/rsa-key.js';
+import { perfectPowerExponent, smallFactor } from '../../src/rules/integers.js';
+import {
+  examineModulusSync,
+  RSA_KEY_RULES,
+  rsaKeyFindings,
+  withModulusExamined,
+  type ModulusExamination,
+} from '../../src/rules/rsa-key.js';
 import { rsaKey, rsaNumbers, toBase64url } from '../support/keys.js';
 
 let n: bigint;
@@ -13,17 +19,29 @@ beforeAll(() => {
 });
 
 const at = (member: string): string => member;
-/** The findings of `n` and `e`, with the primality test answering `prime` (default: the real test). */
-const findingsOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) =>
-  rsaKeyFindings({ n: toBase64url(modulus), e: toBase64url(e) }, at, ' (kid "k")', isPrime);
-const rulesOf = (modulus: bigint, e: bigint, isPrime = primeTestSync) => findingsOf(modulus, e, isPrime).map((found) => found.rule);
-/** An odd number of exactly `bits` bits with no factor below 752 and no structure: a stand-in modulus. */
+/** The findings of `n` and `e`, with the modulus examined by `examine` (default: the real examination). */
+const findingsOf = (modulus: bigint, e: bigint, examine: ModulusExamination = examineModulusSync) =>
+  rsaKeyFindings({ n: toBase64url(modulus), e: toBase64url(e) }, at, ' (kid "k")', examine);
+const rulesOf = (modulus: bigint, e: bigint, examine: ModulusExamination = examineModulusSync) =>
+  findingsOf(modulus, e, examine).map((found) => found.rule);
+/** An odd number of exactly `bits` bits with no factor below 2^20 and no structure: a stand-in modulus. */
 const roughOdd = (bits: number): bigint => {
   let candidate = (1n << BigInt(bits - 1)) | (p << 64n) | 1n;
   candidate &= (1n << BigInt(bits)) - 1n;
   candidate |= (1n << BigInt(bits - 1)) | 1n;
-  while (smallOddFactor(candidate) !== undefined) candidate += 2n;
+  while (smallFactor(candidate) !== undefined) candidate += 2n;
   return candidate;
+};
+/** An examination that notes it was asked and finds nothing. */
+const spy = (): { asked: () => boolean; examine: ModulusExamination } => {
+  let asked = false;
+  return {
+    asked: () => asked,
+    examine: () => {
+      asked = true;
+      return undefined;
+    },
+  };
 };
 
 describe('the RSA key rules', () => {
@@ -61,19 +79,17 @@ describe('the RSA key rules', () => {
   });
 
   it('refuse a modulus outside 2048 to 16384 bits by the size rule, without examining it', () => {
-    let asked = false;
-    const spy = (): boolean => {
-      asked = true;
-      return false;
-    };
-    expect(findingsOf(roughOdd(2047), 65537n, spy)).toEqual([
+    const outside = spy();
+    expect(findingsOf(roughOdd(2047), 65537n, outside.examine)).toEqual([
       { rule: RSA_KEY_RULES.size.id, member: 'n', message: 'is a 2047-bit modulus (kid "k"); at least 2048 bits are required' },
     ]);
-    expect(findingsOf(roughOdd(16385), 65537n, spy)).toEqual([
+    expect(findingsOf(roughOdd(16385), 65537n, outside.examine)).toEqual([
       { rule: RSA_KEY_RULES.size.id, member: 'n', message: 'is a 16385-bit modulus (kid "k"); at most 16384 bits are allowed' },
     ]);
-    expect(asked).toBe(false);
-    expect(rulesOf(roughOdd(16384), 65537n, () => false)).toEqual([]);
+    expect(outside.asked()).toBe(false);
+    const inside = spy();
+    expect(rulesOf(roughOdd(16384), 65537n, inside.examine)).toEqual([]);
+    expect(inside.asked()).toBe(true);
     expect(rsaKeyFindings({ n: 'not base64!', e: 'AQAB' }, at, '')[0]).toMatchObject({
       rule: RSA_KEY_RULES.size.id,
       message: 'is not a base64url modulus',
@@ -88,6 +104,18 @@ describe('the RSA key rules', () => {
       () => 751n * generatePrimeSync(2040, { bigint: true }),
       'is divisible by 751',
     ],
+    ['757 × a prime (passes openssl -pubcheck)', () => 757n * generatePrimeSync(2040, { bigint: true }), 'is divisible by 757'],
+    [
+      '1048573 × a prime (the largest prime below 2^20)',
+      () => 1048573n * generatePrimeSync(2040, { bigint: true }),
+      'is divisible by 1048573',
+    ],
+    ['757 × 761 × p × q (the smallest factor named)', () => 761n * 757n * p * q, 'is divisible by 757'],
+    [
+      'a product of three primes near 2^20 and p × q (past 2^53 together)',
+      () => 1048573n * 1048571n * 1048559n * p * q,
+      'is divisible by several primes below 2^20',
+    ],
     ['p²', () => p * p, 'is a perfect power (an integer to the power 2)'],
     ['(pq)²', () => (p * q) ** 2n, 'is a perfect power (an integer to the power 2)'],
     ['a cube', () => generatePrimeSync(700, { bigint: true }) ** 3n, 'is a perfect power (an integer to the power 3)'],
@@ -97,12 +125,12 @@ describe('the RSA key rules', () => {
     expect(found).toMatchObject({
       rule: RSA_KEY_RULES.modulus.id,
       member: 'n',
-      message: expect.stringMatching(new RegExp(`^${what.replace(/[()]/g, '\\$&')} \\(kid "k"\\); `)),
+      message: expect.stringMatching(new RegExp(`^${what.replace(/[()^]/g, '\\$&')} \\(kid "k"\\); `)),
     });
   });
 
-  it('accept a product with 757, the smallest prime above the bound', () => {
-    expect(rulesOf(757n * p * q, 65537n)).toEqual([]);
+  it('accept a product with 1048583, the smallest prime above 2^20', () => {
+    expect(rulesOf(1048583n * p * q, 65537n)).toEqual([]);
   });
 
   it('refuse a prime modulus, whose private exponent anyone can compute', () => {
@@ -116,32 +144,53 @@ describe('the RSA key rules', () => {
     ]);
   });
 
-  it('run the primality test off the event loop with the same result', async () => {
+  it('take a verdict worked out beforehand, with the same findings; none while the verdict is not known', async () => {
     const prime = generatePrimeSync(2048, { bigint: true });
-    const offThread = (modulus: bigint) => withPrimeTestOffThread((isPrime) => findingsOf(modulus, 65537n, isPrime));
-    expect(await offThread(prime)).toEqual(findingsOf(prime, 65537n));
-    expect(await offThread(n)).toEqual([]);
-    // A key refused before the primality test never reaches it.
-    expect(await offThread(n ^ 1n)).toEqual(findingsOf(n ^ 1n, 65537n));
+    const asked: bigint[] = [];
+    const ahead = (modulus: bigint) =>
+      withModulusExamined(
+        (examine) => findingsOf(modulus, 65537n, examine),
+        (asking) => {
+          asked.push(asking);
+          return Promise.resolve({ problem: examineModulusSync(asking) });
+        },
+      );
+    expect(await ahead(prime)).toEqual(findingsOf(prime, 65537n));
+    expect(await ahead(n)).toEqual([]);
+    expect(await ahead(n ^ 1n)).toEqual(findingsOf(n ^ 1n, 65537n));
+    expect(asked).toEqual([prime, n, n ^ 1n]);
+    // A modulus of a refused size is never examined.
+    expect(await ahead(n >> 100n)).toEqual(findingsOf(n >> 100n, 65537n));
+    expect(asked).toHaveLength(3);
+    expect(
+      await withModulusExamined(
+        (examine) => findingsOf(n, 65537n, examine),
+        () => Promise.resolve(undefined),
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('integer helpers', () => {
-  it('smallOddFactor knows the odd primes 3 to 751, as OpenSSL multiplies them', () => {
-    // A number below 1000 is its own smallest listed factor exactly when it is one of the listed primes.
-    const listed: number[] = [];
-    for (let m = 1; m < 1000; m += 1) if (smallOddFactor(BigInt(m)) === m) listed.push(m);
-    expect(listed[0]).toBe(3);
-    expect(listed.at(-1)).toBe(751);
-    expect(listed).toHaveLength(132);
-    expect(smallOddFactor(757n * 761n)).toBeUndefined();
+  it('smallFactor knows every odd prime below 2^20, and none above', () => {
+    // A number below 1000 is its own smallest factor exactly when it is an odd prime: 167 of them (168 primes, 2 aside).
+    const found: number[] = [];
+    for (let m = 3; m < 1000; m += 2) if (smallFactor(BigInt(m)) === m) found.push(m);
+    expect(found[0]).toBe(3);
+    expect(found.at(-1)).toBe(997);
+    expect(found).toHaveLength(167);
+    expect(smallFactor(1048573n)).toBe(1048573);
+    expect(smallFactor(1048583n * 1048589n)).toBeUndefined();
+    expect(smallFactor(1048589n * 757n * 1048583n)).toBe(757);
+    expect(smallFactor(1n)).toBeUndefined();
   });
 
   it('perfectPowerExponent finds r^k for prime and composite k, and nothing in a product of distinct primes', () => {
     expect(perfectPowerExponent(p * q)).toBeUndefined();
     expect(perfectPowerExponent(p ** 2n)).toBe(2);
     expect(perfectPowerExponent(757n ** 200n)).toBe(2);
-    expect(perfectPowerExponent(757n ** 211n)).toBe(211);
+    // 757 is below the bound the rules check first: roots from 752 up are looked for, as before it.
+    expect(perfectPowerExponent(757n ** 211n, 752)).toBe(211);
     // Roots just below and above where the floating-point estimate hands over to Newton's iteration.
     for (const root of [(1n << 39n) - 7n, (1n << 40n) + 15n, (1n << 41n) + 3n]) {
       expect(perfectPowerExponent(root ** 53n, 2)).toBe(53);

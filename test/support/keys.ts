@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,8 +58,45 @@ export function rawSpkiPem(n: bigint, e: bigint): string {
   const rsaEncryption = Buffer.from('06092a864886f70d0101010500', 'hex');
   const publicKey = der(0x30, Buffer.concat([derInteger(n), derInteger(e)]));
   const spki = der(0x30, Buffer.concat([der(0x30, rsaEncryption), der(0x03, Buffer.concat([Buffer.from([0]), publicKey]))]));
-  const lines = spki.toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN PUBLIC KEY-----\n${lines.join('\n')}\n-----END PUBLIC KEY-----\n`;
+  return pemOf('PUBLIC KEY', spki);
+}
+
+/** A PEM block of `label` around `body` (RFC 7468 §2: base64 in lines of 64 characters). */
+export function pemOf(label: string, body: Buffer): string {
+  const lines = body.toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** A random integer of exactly `bits` bits (top bit set), odd. */
+function randomOdd(bits: number): bigint {
+  const bytes = randomBytes(Math.ceil(bits / 8));
+  const value = BigInt(`0x${bytes.toString('hex')}`) & ((1n << BigInt(bits)) - 1n);
+  return value | (1n << BigInt(bits - 1)) | 1n;
+}
+
+/**
+ * A PKCS#8 `PRIVATE KEY` holding a DSA key (id-dsa, 1.2.840.10040.4.1; RFC 5208 §5, RFC 3279 §2.3.2) with a `p`
+ * and `g` of `bits` bits and a `q` and `x` of half that, assembled here: OpenSSL would take hours to generate such
+ * parameters, and decoding them costs it seconds (it computes `g^x mod p`).
+ */
+export function rawDsaPkcs8Pem(bits: number): string {
+  const [p, q, g, x] = [randomOdd(bits), randomOdd(bits / 2), randomOdd(bits), randomOdd(bits / 2)];
+  const parameters = der(0x30, Buffer.concat([derInteger(p), derInteger(q), derInteger(g)]));
+  const algorithm = der(0x30, Buffer.concat([Buffer.from('06072a8648ce380401', 'hex'), parameters]));
+  const info = der(0x30, Buffer.concat([derInteger(0n), algorithm, der(0x04, derInteger(x))]));
+  return pemOf('PRIVATE KEY', info);
+}
+
+/** An SPKI `PUBLIC KEY` of the algorithm OID `oidHex` (DER contents, hex) with a placeholder key. */
+export function rawSpkiOfAlgorithm(oidHex: string): string {
+  const oid = der(0x06, Buffer.from(oidHex, 'hex'));
+  return pemOf('PUBLIC KEY', der(0x30, Buffer.concat([der(0x30, oid), der(0x03, Buffer.from([0, 1, 2, 3]))])));
+}
+
+/** A PKCS#8 `PRIVATE KEY` of the algorithm OID `oidHex` (DER contents, hex) with a placeholder key. */
+export function rawPkcs8OfAlgorithm(oidHex: string): string {
+  const oid = der(0x06, Buffer.from(oidHex, 'hex'));
+  return pemOf('PRIVATE KEY', der(0x30, Buffer.concat([derInteger(0n), der(0x30, oid), der(0x04, derInteger(1n))])));
 }
 
 function unsignedBytes(n: bigint): Buffer {
