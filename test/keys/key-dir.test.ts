@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { BoundedRead } from '../../src/bounded-file.js';
 import { KeyDirScanner, MAX_KEY_FILE_BYTES, scanKeysDir, type KeyScan, type ScannerOptions } from '../../src/keys/key-dir.js';
 import { ModulusChecks } from '../../src/keys/modulus-checks.js';
-import { rsaNumbers, toBase64url } from '../support/keys.js';
+import { costlyModuli, rsaNumbers, toBase64url } from '../support/keys.js';
 import { pkcs8, publicJwk, rsaKey, spki, TempDirs, waitFor, type TestKey } from './helpers.js';
 
 /** Reads go through the real `readBoundedFile`, counted; a test may make the next ones fail or report a change. */
@@ -236,13 +236,10 @@ describe('KeyDirScanner: only key file names are read', () => {
 });
 
 describe('KeyDirScanner: costly RSA moduli', () => {
-  /** Moduli of about 16384 bits, each the product of 16 distinct 1024-bit primes: costly to test, but valid-looking. */
+  /** Moduli of about 16384 bits: costly to test, but valid-looking. */
   let costly: bigint[];
   beforeAll(() => {
-    const primes = Array.from({ length: 9 }, () => rsaNumbers(rsaKey())).flatMap(({ p, q }) => [p, q]);
-    costly = Array.from({ length: 8 }, (_, skip) =>
-      primes.filter((_, index) => index !== skip && index < 17).reduce((n, prime) => n * prime, 1n),
-    );
+    costly = costlyModuli(8, 16);
   });
   const jwks = (moduli: readonly bigint[]): string =>
     JSON.stringify({ keys: moduli.map((n, index) => ({ kty: 'RSA', kid: `costly-${index}`, n: toBase64url(n), e: 'AQAB' })) });

@@ -23,7 +23,7 @@ import {
   waitFor,
   type TestKey,
 } from './helpers.js';
-import { rsaNumbers, toBase64url } from '../support/keys.js';
+import { costlyModuli, rsaNumbers, toBase64url } from '../support/keys.js';
 
 const temp = new TempDirs();
 const stores: KeyStore[] = [];
@@ -501,11 +501,8 @@ describe('scans that hang', () => {
 
 describe('costly keys', () => {
   it('a JWKS of 8 costly moduli keeps neither scans, nor another key, nor readiness waiting', async () => {
-    // Moduli of about 16384 bits, each the product of 16 distinct 1024-bit primes: valid-looking, costly to test.
-    const primes = Array.from({ length: 9 }, () => rsaNumbers(rsaKey())).flatMap(({ p, q }) => [p, q]);
-    const moduli = Array.from({ length: 8 }, (_, skip) =>
-      primes.filter((_, index) => index !== skip && index < 17).reduce((product, prime) => product * prime, 1n),
-    );
+    // Moduli of about 16384 bits: valid-looking, costly to test.
+    const moduli = costlyModuli(8, 16);
     // The primality test of the costly moduli never answers (as if each took minutes); the others answer at once.
     const asked: bigint[] = [];
     const checks = new ModulusChecks({

@@ -3,17 +3,16 @@ import { setImmediate } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModulusChecks } from '../../src/keys/modulus-checks.js';
 import type { ModulusProblem } from '../../src/rules/rsa-key.js';
-import { rsaKey, rsaNumbers } from '../support/keys.js';
+import { costlyModuli, rsaKey, rsaNumbers } from '../support/keys.js';
 import { waitFor } from './helpers.js';
 
-/** Moduli without structure to find: `small` of 2048 bits, `large` of 8192 (products of 1024-bit primes). */
+/** Moduli without structure to find: `small` of 2048 bits (real keys'), `large` of about 8192. */
 let small: bigint[];
 let large: bigint[];
 
 beforeAll(() => {
-  const primes = Array.from({ length: 6 }, () => rsaNumbers(rsaKey())).flatMap(({ p, q }) => [p, q]);
-  small = [0, 2, 4].map((index) => (primes[index] ?? 0n) * (primes[index + 1] ?? 0n));
-  large = [0, 1].map((skip) => primes.filter((_, index) => index !== skip && index < 9).reduce((n, prime) => n * prime, 1n));
+  small = Array.from({ length: 3 }, () => rsaNumbers(rsaKey()).n);
+  large = costlyModuli(2, 8);
 });
 
 /** A primality test that counts its calls and answers "not prime", at once or when released. */

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, generatePrimeSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,16 @@ export function fromBase64url(value: string): bigint {
 export function rsaNumbers(key: TestKey): { n: bigint; e: bigint; p: bigint; q: bigint } {
   const jwk = key.privateKey.export({ format: 'jwk' });
   return { n: fromBase64url(jwk.n ?? ''), e: fromBase64url(jwk.e ?? ''), p: fromBase64url(jwk.p ?? ''), q: fromBase64url(jwk.q ?? '') };
+}
+
+/**
+ * `count` distinct moduli of about `factors` × 1024 bits, each the product of `factors` distinct 1024-bit primes
+ * (at most `factors + 1` moduli): no small factor, no perfect power, so the rules test their primality, which is
+ * costly for large ones. Valid-looking RSA moduli without a key generation of that size.
+ */
+export function costlyModuli(count: number, factors: number): bigint[] {
+  const primes = Array.from({ length: factors + 1 }, () => generatePrimeSync(1024, { bigint: true }));
+  return Array.from({ length: count }, (_, skip) => primes.filter((_, index) => index !== skip).reduce((n, prime) => n * prime, 1n));
 }
 
 /** A public RSA JWK of any `n` and `e`, however broken: what a forged or careless key file holds. */
