@@ -58,10 +58,14 @@ function productOfSmallPrimes(): bigint {
 /** Largest integer a double holds exactly: below it, a factor is found by trial division in plain numbers. */
 const EXACT_IN_DOUBLES = 2n ** 53n;
 
+/** The odd primes OpenSSL's check knows, 3 to 751 (`ossl_bn_get0_small_factors()` is their product). */
+const TINY_PRIMES: readonly number[] = primesBelow(752).slice(1);
+const TINY_PRIMES_PRODUCT = TINY_PRIMES.reduce((product, prime) => product * BigInt(prime), 1n);
+
 /**
  * The smallest odd prime below 2^20 ({@link SMALL_FACTOR_BOUND}) that divides `n`; `'several'` when `n` has so
- * many such factors that their product passes 2^53 (naming the smallest would cost a trial division of a large
- * number); `undefined` when there is none. One remainder and one gcd with the product of those primes: per
+ * many such factors, all above 751, that their product passes 2^53 (naming the smallest would cost a trial
+ * division of a large number); `undefined` when there is none. One remainder and one gcd with the product of those primes: per
  * modulus 5 to 9 ms at 2048 bits, 7 to 17 ms at 4096 and 65 to 130 ms at 16384 (Euclid's steps grow with the
  * size), measured on this project's 2-core machine while shared (load average 2 to 15), once per distinct modulus
  * (the key store caches the verdict).
@@ -69,7 +73,11 @@ const EXACT_IN_DOUBLES = 2n ** 53n;
 export function smallFactor(n: bigint): number | 'several' | undefined {
   const shared = gcd(n, productOfSmallPrimes() % n);
   if (shared === 1n) return undefined;
-  if (shared >= EXACT_IN_DOUBLES) return 'several';
+  if (shared >= EXACT_IN_DOUBLES) {
+    // Many small factors: the smallest is most likely below 752, found by one division and small remainders.
+    const remainder = shared % TINY_PRIMES_PRODUCT;
+    return TINY_PRIMES.find((prime) => remainder % BigInt(prime) === 0n) ?? 'several';
+  }
   // `shared` is a product of distinct primes below 2^20: its smallest factor is at most its square root.
   const value = Number(shared);
   for (let divisor = 3; divisor * divisor <= value; divisor += 2) if (value % divisor === 0) return divisor;

@@ -32,6 +32,15 @@ const roughOdd = (bits: number): bigint => {
   while (smallFactor(candidate) !== undefined) candidate += 2n;
   return candidate;
 };
+/** The product of the odd primes 3 to 751, written out from their list. */
+const TINY_PRODUCT = [
+  3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139,
+  149, 151, 157, 163, 167, 173, 179, 181, 191, 193, 197, 199, 211, 223, 227, 229, 233, 239, 241, 251, 257, 263, 269, 271, 277, 281, 283,
+  293, 307, 311, 313, 317, 331, 337, 347, 349, 353, 359, 367, 373, 379, 383, 389, 397, 401, 409, 419, 421, 431, 433, 439, 443, 449, 457,
+  461, 463, 467, 479, 487, 491, 499, 503, 509, 521, 523, 541, 547, 557, 563, 569, 571, 577, 587, 593, 599, 601, 607, 613, 617, 619, 631,
+  641, 643, 647, 653, 659, 661, 673, 677, 683, 691, 701, 709, 719, 727, 733, 739, 743, 751,
+].reduce((product, prime) => product * BigInt(prime), 1n);
+
 /** An examination that notes it was asked and finds nothing. */
 const spy = (): { asked: () => boolean; examine: ModulusExamination } => {
   let asked = false;
@@ -99,6 +108,7 @@ describe('the RSA key rules', () => {
   it.each([
     ['even', () => n ^ 1n, 'is even'],
     ['3 × m', () => 3n * ((n / 3n) | 1n), 'is divisible by 3'],
+    ['3 × 5 × 7 × 11 × … × 751 × m (many small factors)', () => TINY_PRODUCT * (((n << 1100n) / TINY_PRODUCT) | 1n), 'is divisible by 3'],
     [
       '751 × a prime (751: the largest small prime OpenSSL checks)',
       () => 751n * generatePrimeSync(2040, { bigint: true }),
