@@ -50,14 +50,23 @@ function isEndpointMember(name: string): boolean {
   return /_(?:endpoint|uri|url)$/.test(name) || URL_MEMBERS.includes(name);
 }
 
-/** `actual` (the `issuer` member) is exactly `expected`; `expectedFrom` says where that came from (`ISSUER`, `the base URL`). */
-export function issuerMatchFindings(actual: unknown, expected: string, expectedFrom: string): Finding[] {
+/**
+ * `actual` (the `issuer` member) is exactly `expected`; `expectedFrom` says where that came from (`ISSUER`, `the
+ * base URL`). `advice`, given the issuer a string `actual` names, says what to change to make them match.
+ */
+export function issuerMatchFindings(
+  actual: unknown,
+  expected: string,
+  expectedFrom: string,
+  advice?: (actual: string) => string,
+): Finding[] {
   if (actual === expected) return [];
   const shown = typeof actual === 'string' ? `"${actual}"` : (JSON.stringify(actual) ?? 'missing');
+  const fix = typeof actual === 'string' && advice !== undefined ? `: ${advice(actual)}` : '';
   return [
     finding(
       METADATA_RULES.issuerMatch,
-      `is ${shown}, but ${expectedFrom} is "${expected}"; RFC 8414 §3.3 requires them to be identical`,
+      `is ${shown}, but ${expectedFrom} is "${expected}"; RFC 8414 §3.3 requires them to be identical${fix}`,
       'issuer',
     ),
   ];
@@ -104,6 +113,8 @@ export interface MetadataExpectations {
   readonly issuer: string;
   /** Where {@link MetadataExpectations.issuer} came from, for messages (`ISSUER`, `the base URL`). */
   readonly issuerFrom: string;
+  /** What to change when the document's issuer (a string) is another: see {@link issuerMatchFindings}. */
+  readonly issuerAdvice?: (actual: string) => string;
 }
 
 /**
@@ -115,7 +126,7 @@ export function metadataFindings(metadata: unknown, expected: MetadataExpectatio
   if (!isJsonObject(metadata)) return [];
   const issuer = metadata.issuer;
   return [
-    ...issuerMatchFindings(issuer, expected.issuer, expected.issuerFrom),
+    ...issuerMatchFindings(issuer, expected.issuer, expected.issuerFrom, expected.issuerAdvice),
     ...(typeof issuer === 'string' ? issuerFindings(issuer) : []),
     ...endpointFindings(metadata),
     ...requiredArrayFindings(metadata, requiredArrayMembers(expected.schema)),

@@ -23,7 +23,12 @@ export interface ServedKeySet {
 /** Records the RFC 8414 results of `metadata`, comparing what `jwks_uri` serves with `jwks`. */
 export async function checkMetadata(session: Session, metadata: unknown, jwks: ServedKeySet | undefined): Promise<void> {
   const schema = session.contract.componentSchema(METADATA_SCHEMA);
-  const findings = metadataFindings(metadata, { schema, issuer: session.base, issuerFrom: 'the base URL' });
+  const findings = metadataFindings(metadata, {
+    schema,
+    issuer: session.base,
+    issuerFrom: 'the base URL',
+    issuerAdvice: issuerAdvice(session.base),
+  });
   session.report.checkAll([...Object.values(ISSUER_RULES), ...Object.values(METADATA_RULES)], 'metadata', findings);
   const jwksUri = isJsonObject(metadata) ? metadata.jwks_uri : undefined;
   session.report.check(
@@ -32,6 +37,15 @@ export async function checkMetadata(session: Session, metadata: unknown, jwks: S
     await jwksUriFindings(session, jwksUri, jwks),
     `${String(jwksUri)} serves the same key set`,
   );
+}
+
+/**
+ * What fixes an issuer other than the base URL: verify the issuer's own URL (typically `localhost` where
+ * `127.0.0.1` was given), or, when the server should answer at the base URL, set its `ISSUER` to it (this
+ * service's setting; the development default is `http://localhost:<PORT>`).
+ */
+function issuerAdvice(base: string): (served: string) => string {
+  return (served) => `verify the issuer's own URL (npm run verify -- ${served}), or set ISSUER=${base} where the server runs`;
 }
 
 async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedKeySet | undefined): Promise<Finding[]> {

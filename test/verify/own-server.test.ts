@@ -31,4 +31,20 @@ describe('npm run verify against our own server', () => {
       expect(rules).toContain(rule);
     }
   });
+
+  it('at 127.0.0.1, with the development issuer on localhost, fails rfc8414.issuer-match saying what to change', async () => {
+    const issuer = service.metadata.issuer;
+    expect(issuer).toMatch(/^http:\/\/localhost:\d+$/);
+    const base = issuer.replace('localhost', '127.0.0.1');
+    const report = await verify(base);
+    const failed = report.results.filter((result) => result.outcome === 'fail');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        rule: 'rfc8414.issuer-match',
+        evidence:
+          `is "${issuer}", but the base URL is "${base}"; RFC 8414 §3.3 requires them to be identical: ` +
+          `verify the issuer's own URL (npm run verify -- ${issuer}), or set ISSUER=${base} where the server runs`,
+      }),
+    ]);
+  });
 });
