@@ -27,8 +27,8 @@ const ISSUER_RULE_IDS: ReadonlySet<string> = new Set(Object.values(ISSUER_RULES)
 
 /** The members whose default is derived from the issuer: those that differ between two issuers. */
 const ISSUER_DERIVED: ReadonlySet<string> = (() => {
-  const a: Readonly<Record<string, unknown>> = defaultMetadata('https://a.example');
-  const b: Readonly<Record<string, unknown>> = defaultMetadata('https://b.example');
+  const a: Readonly<Record<string, unknown>> = defaultMetadata('https://a.example', []);
+  const b: Readonly<Record<string, unknown>> = defaultMetadata('https://b.example', []);
   return new Set(Object.keys(a).filter((member) => !isDeepStrictEqual(a[member], b[member])));
 })();
 
@@ -105,7 +105,7 @@ function judgeMetadata(
       problems.push(`METADATA_FILE: ${describeFinding(found)} (ISSUER is the only source of the issuer; remove it from the file)`);
     }
   }
-  const defaults = defaultMetadata(issuer);
+  const defaults = defaultMetadata(issuer, contract.operations);
   const schema = contract.componentSchema(METADATA_SCHEMA);
   const document = canonicalMembers({ ...defaults, ...overrides, issuer }, schemaPropertyNames(schema));
   const findings = metadataFindings(document, { schema, issuer, issuerFrom: 'ISSUER' });

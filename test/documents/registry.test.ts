@@ -18,7 +18,7 @@ const ISSUER = 'https://auth.example.com';
 
 /** The project's handlers, over an empty key set and the default metadata. */
 function handlers() {
-  return registerHandlers({ keys: constantSource({ keys: [] }), metadata: defaultMetadata(ISSUER) as OAuthMetadata });
+  return registerHandlers({ keys: constantSource({ keys: [] }), metadata: defaultMetadata(ISSUER, []) as OAuthMetadata });
 }
 
 describe('registerHandlers', () => {

@@ -7,14 +7,13 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { defaultSpecPath } from '../../src/contract/spec.js';
-import { defaultMetadata } from '../../src/metadata/defaults.js';
 import { checkMetadata, resolveMetadata } from '../../src/metadata/metadata.js';
 import { compiledContract } from '../support/contract.js';
 import { configFor, problemsOf, tempDir } from './helpers.js';
 
 const ISSUER = 'https://auth.example.com';
-/** The scopes the service publishes when METADATA_FILE names none. */
-const DEFAULT_SCOPES = defaultMetadata(ISSUER).scopes_supported ?? [];
+/** The scopes the service publishes when METADATA_FILE names none (src/metadata/defaults.ts). */
+const DEFAULT_SCOPES = ['profile', 'email', 'offline_access'];
 const temp = tempDir();
 let stricter: Contract;
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { resolveMetadata } from '../../src/metadata/metadata.js';
+import { compiledContract } from '../support/contract.js';
+import { writeSpec } from '../support/spec-copy.js';
 import { configFor, problemsOf, tempDir } from './helpers.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -28,9 +30,19 @@ describe('resolveMetadata defaults', () => {
       grant_types_supported: ['authorization_code', 'refresh_token'],
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['none'],
-      // The OpenID Connect standard scopes (Core §5.4) and offline_access (§11), as src/metadata/defaults.ts documents.
-      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      // The OpenID Connect standard scopes (Core §5.4) and offline_access (§11), as src/metadata/defaults.ts
+      // documents; not openid, since openapi.json serves no OpenID Connect discovery document.
+      scopes_supported: ['profile', 'email', 'offline_access'],
     });
+  });
+
+  it('lists openid first among the scopes exactly when the contract serves GET /.well-known/openid-configuration', async () => {
+    const withDiscovery = await compiledContract(
+      writeSpec((document) => {
+        document.paths['/.well-known/openid-configuration'] = structuredClone(document.paths['/.well-known/oauth-authorization-server']);
+      }),
+    );
+    expect(resolveMetadata(configFor(ISSUER), withDiscovery).scopes_supported).toEqual(['openid', 'profile', 'email', 'offline_access']);
   });
 
   it('derives the default issuer from the port it is given (the bound one when ISSUER is unset)', () => {

@@ -111,11 +111,11 @@ describe('required arrays', () => {
 
 describe('metadataFindings', () => {
   it('accepts the defaults of a valid issuer', () => {
-    expect(metadataFindings(defaultMetadata(ISSUER), { schema, issuer: ISSUER, issuerFrom: 'ISSUER' })).toEqual([]);
+    expect(metadataFindings(defaultMetadata(ISSUER, []), { schema, issuer: ISSUER, issuerFrom: 'ISSUER' })).toEqual([]);
   });
 
   it('reports every rule broken at once', () => {
-    const document = { ...defaultMetadata(ISSUER), issuer: 'http://other.example.com', token_endpoint: 'token', scopes_supported: [] };
+    const document = { ...defaultMetadata(ISSUER, []), issuer: 'http://other.example.com', token_endpoint: 'token', scopes_supported: [] };
     expect(metadataFindings(document, { schema, issuer: ISSUER, issuerFrom: 'ISSUER' }).map((found) => found.rule)).toEqual([
       'rfc8414.issuer-match',
       'rfc8414.issuer-https',

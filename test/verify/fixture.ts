@@ -108,7 +108,7 @@ export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> 
   return startServer((request, response, base) => {
     if (broken.intercept?.(request, response, base) === true) return;
     const path = (request.url ?? '/').split('?')[0];
-    const correctMetadata = { ...defaultMetadata(base) };
+    const correctMetadata = { ...defaultMetadata(base, []) };
     const correctJwks = { keys: correctKeys() };
     const documents = servedDocuments(correctMetadata as OAuthMetadata, correctJwks as Jwks);
     if (broken.metadata) documents[METADATA_PATH] = broken.metadata(correctMetadata, base);
