@@ -4,6 +4,7 @@
  * through the project's one parser (`src/cli/command.ts`): exit 2 and the usage for an unknown argument, exit 1
  * with the message alone (it names the setting at fault) when the configuration or the boot fails.
  */
+import { contract } from '../generated/contract.js';
 import { runCheck } from './check.js';
 import { defineCommand, runAsProcess, type CommandIo } from './cli/command.js';
 import { readConfig } from './config.js';
@@ -13,9 +14,13 @@ import { createLogger, flushDestination, stdoutDestination } from './observabili
 import { capYoungGeneration } from './observability/young-generation.js';
 import { startService } from './service.js';
 
+/** The operations the server answers, as the build compiled them from `openapi.json`: one line each. */
+const SERVED = contract.operations.map((operation) => `                ${operation.method.toUpperCase()} ${operation.path}`).join('\n');
+
 const USAGE = `usage: node dist/main.js [--check] [--help]
 
-  (no flag)   serve /.well-known/jwks.json and /.well-known/oauth-authorization-server
+  (no flag)   serve the operations of openapi.json:
+${SERVED}
   --check     validate configuration, openapi.json and keys, print the resolved metadata
               and a key summary, and exit 0 or 1 without listening (npm run check builds first)
   -h, --help  show this text

@@ -5,12 +5,13 @@ import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'no
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { HandlerMissingError } from '../src/errors.js';
 import { get } from './support/http.js';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
 import { compiledContract } from './support/contract.js';
-import { MAIN, runToEnd, spawnLogged, spawnServer, type FinishedProcess } from './support/process.js';
+import { MAIN, runIntoClosedPipe, runToEnd, spawnLogged, spawnServer, type FinishedProcess } from './support/process.js';
 import { startTestService } from './support/service.js';
 import { writeSpec } from './support/spec-copy.js';
 
@@ -101,6 +102,10 @@ describe('node dist/main.js', () => {
     expect(result.stdout).toMatch(/main\.pem\s+main\s+RS256\s+2048\s+published/);
   });
 
+  it('--check into a pipe whose reader is gone (| head -1) keeps its exit code and prints no stack', async () => {
+    expect(await runIntoClosedPipe(process.execPath, [MAIN, '--check'], { env: { KEYS_DIR: keysDir } })).toEqual({ code: 0, stderr: '' });
+  });
+
   it('--check exits 1 naming a refused key file', async () => {
     const dir = keysDirWith({ good: rsaKey() });
     writeFileSync(join(dir, 'weak.pem'), rsaKey(1024).pem);
@@ -153,13 +158,71 @@ describe('node dist/main.js', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^usage: node dist\/main\.js \[--check\] \[--help\]\n[^]*--check /);
   });
+
+  it('--help lists every operation of the openapi.json it was built from, one `METHOD path` line each', async () => {
+    const { paths } = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as { paths: Record<string, Record<string, unknown>> };
+    const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+    const operations = Object.entries(paths).flatMap(([path, item]) =>
+      Object.keys(item)
+        .filter((key) => METHODS.includes(key))
+        .map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.length).toBeGreaterThan(0);
+    const { stdout } = await runMain(['--help'], {});
+    const listed = stdout.split('\n').flatMap((line) => /^\s+([A-Z]+ \/\S*)$/.exec(line)?.[1] ?? []);
+    expect(listed.sort()).toEqual(operations.sort());
+  });
+});
+
+/** A copy of what the production build runs from: dist/, package.json (the start script) and openapi.json. */
+function appCopy(): string {
+  const app = tempDir('wk-app-');
+  cpSync(join(ROOT, 'dist'), join(app, 'dist'), { recursive: true });
+  for (const file of ['package.json', 'openapi.json']) cpSync(join(ROOT, file), join(app, file));
+  return app;
+}
+
+/** Whether any process of process group `group` is still running. */
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(-group, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A ceiling for a loaded machine, far above the drain of an idle server; not an expectation. */
+const SIGNAL_CEILING_MS = 20_000;
+
+describe('npm start', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'stops the server when npm itself gets %s, as a supervisor or `kill <pid of npm>` sends it',
+    async (signal) => {
+      // Its own process group, so that whatever npm leaves behind can be found, and removed, by the group.
+      const npm = spawnLogged('npm', ['start', '--ignore-scripts'], {
+        cwd: appCopy(),
+        env: { HOME: process.env.HOME ?? ROOT, KEYS_DIR: keysDir, HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0' },
+        detached: true,
+      });
+      const group = npm.child.pid!;
+      onTestFinished(() => {
+        if (groupAlive(group)) process.kill(-group, 'SIGKILL');
+      });
+      await npm.listening;
+      npm.child.kill(signal);
+      // npm passes the signal to the process it started and exits once that one has: the server, drained.
+      const exited = await Promise.race([npm.exited, delay(SIGNAL_CEILING_MS).then(() => 'npm still running')]);
+      expect(exited).toBe(0);
+      expect(npm.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['signal received', 'shut down']));
+      expect(groupAlive(group)).toBe(false);
+    },
+  );
 });
 
 describe('the compiled contract in the production build', () => {
   it('refuses to start next to an openapi.json other than the one it was built from, in one line saying to rebuild', async () => {
-    const app = tempDir('wk-app-');
-    cpSync(join(ROOT, 'dist'), join(app, 'dist'), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(app, 'package.json'));
+    const app = appCopy();
     const spec = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as {
       components: { schemas: { OAuthMetadata: { properties: Record<string, unknown> } } };
     };

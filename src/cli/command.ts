@@ -113,11 +113,35 @@ export function failureMessage(error: unknown, { stack = false }: { stack?: bool
   return `unexpected error: ${stack && error instanceof Error && error.stack !== undefined ? error.stack : String(error)}`;
 }
 
-/** A {@link CommandIo} writing lines to the process's stdout and stderr. */
+/**
+ * A {@link CommandIo} writing lines to the process's stdout and stderr. A stream whose reader went away
+ * (`node dist/main.js --check | head -1`: EPIPE) is left silently: what follows is not written, and the command
+ * runs to its end and keeps its exit code, so it still cleans up what it made (nothing ends it half-way through)
+ * and says nothing about output nobody reads. Other write errors stay unhandled `error` events, as in any Node
+ * program. Each stream is touched only when first written to: opening stdout makes a pipe non-blocking for every
+ * process sharing it, which a server logging there does not expect.
+ */
 export const processIo: CommandIo = {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
+  out: (text) => writeLine(process.stdout, text),
+  err: (text) => writeLine(process.stderr, text),
 };
+
+/** The process streams {@link writeLine} has seen: watched for a closed pipe, and whether it is closed. */
+const watchedStreams = new Map<NodeJS.WriteStream, { closed: boolean }>();
+
+function writeLine(stream: NodeJS.WriteStream, text: string): void {
+  let state = watchedStreams.get(stream);
+  if (state === undefined) {
+    const watched = { closed: false };
+    state = watched;
+    watchedStreams.set(stream, watched);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      watched.closed = true;
+    });
+  }
+  if (!state.closed) stream.write(`${text}\n`);
+}
 
 /**
  * Runs `command` on the process's arguments with {@link processIo} and sets `process.exitCode` (not

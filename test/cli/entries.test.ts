@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TempDirs } from '../keys/helpers.js';
-import { runToEnd } from '../support/process.js';
+import { runIntoClosedPipe, runToEnd } from '../support/process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const temp = new TempDirs();
@@ -45,6 +45,11 @@ describe.concurrent('every entry', () => {
     expect(result.stdout.startsWith(usage)).toBe(true);
     expect(result.stdout).toMatch(/-h, --help/);
     expect(readdirSync(cwd)).toEqual(['node_modules']);
+  });
+
+  it.each(ENTRIES)('%s --help | head -0: a reader gone before the usage is written ends it quietly, exit 0', async (_name, args) => {
+    const cwd = emptyProject();
+    expect(await runIntoClosedPipe(process.execPath, [...args, '--help'], { cwd, env: {} })).toEqual({ code: 0, stderr: '' });
   });
 
   it.each(ENTRIES)('%s --bogus: one line naming it, then the usage, on stderr; exit 2', async (_name, args, usage) => {

@@ -452,7 +452,9 @@ describe('Dockerfile', () => {
     expect(argv[0]).toBe('node');
     // The image's Node 24 does not let the server cap its young generation at run time; the flag does it there.
     expect(argv[1]).toBe('--max-semi-space-size=4');
-    expect([argv[0], ...argv.slice(2)].join(' ')).toBe(pkg.scripts.start);
+    // The start script `exec`s node, so that npm's signals reach the server rather than the shell npm runs it in;
+    // the image has no shell in between to begin with.
+    expect(`exec ${[argv[0], ...argv.slice(2)].join(' ')}`).toBe(pkg.scripts.start);
     // Nothing of ours wraps it (the base image's docker-entrypoint.sh execs the CMD).
     expect(argsOf(image, 'ENTRYPOINT')).toEqual([]);
     const fakeRoot = temp('wk-image-');

@@ -29,6 +29,24 @@ export function runToEnd(
   });
 }
 
+/**
+ * Runs `command args…` to its end as {@link runToEnd} does, but with its stdout a pipe whose reader has already
+ * gone, as `… | head -1` leaves it once head has its line: every write to stdout fails with EPIPE.
+ */
+export function runIntoClosedPipe(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Readonly<Record<string, string>> } = {},
+): Promise<Omit<FinishedProcess, 'stdout'>> {
+  const env = options.env === undefined ? process.env : { PATH: process.env.PATH ?? '', ...options.env };
+  const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Closed before the child has started, so that its first write already meets a pipe without a reader.
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return once(child, 'close').then(([code]) => ({ code: code as number, stderr }));
+}
+
 /** A spawned process of the service, with its parsed log lines. */
 export interface NodeProcess {
   readonly child: ChildProcess;
@@ -43,10 +61,11 @@ export interface NodeProcess {
 export function spawnLogged(
   command: string,
   args: readonly string[],
-  options: { cwd?: string; env: Readonly<Record<string, string>> },
+  options: { cwd?: string; env: Readonly<Record<string, string>>; detached?: boolean },
 ): NodeProcess {
   const child = spawn(command, args, {
     cwd: options.cwd,
+    detached: options.detached,
     env: { PATH: process.env.PATH ?? '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
