@@ -7,13 +7,19 @@
  * server, so it opens from the file system and can be attached to a release as is. Only the output file is
  * written (through a temporary file renamed into place); the rest of `dist/` is left alone. The page template
  * (`spec/docs-page.hbs`) adds a Content-Security-Policy, so that the browser itself keeps the page off the network.
+ *
+ * The page is rendered from a copy of `openapi.json` without tags. Redoc 3 gives every tag a section of its own
+ * whose operations stay folded behind "+ Show" until a reader opens it, and has no option to open them; without
+ * tags, every operation is on the page as it opens, with its responses and their schemas. The tags group nothing in
+ * a reference of this size.
  */
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { defineCommand, EXIT, runAsProcess } from '../src/cli/command.js';
-import { projectRoot } from '../src/contract/spec.js';
+import { OPERATION_METHODS } from '../src/contract/operation-id.js';
+import { loadSpecFile, projectRoot, type OpenApiDocument } from '../src/contract/spec.js';
 import { CommandError, UsageError } from '../src/errors.js';
 import { LINT_CONFIG_FILE } from './spec/lint.js';
 import { failureSummary, runTool } from './spec/tools.js';
@@ -33,13 +39,23 @@ const REMOTE_RESOURCE = /<(?:script|link)\b[^>]*\s(?:src|href)\s*=\s*["']?(?:htt
 /** A module import from another origin, as build-docs writes it without `--inlineBundle`. */
 const REMOTE_IMPORT = /\bimport\b[^;\n]*\bfrom\s*["'](?:https?:)?\/\//;
 
+/** `document` (`openapi.json`, parsed) without its tags: the root list and each operation's (see the module doc). */
+function untagged(document: OpenApiDocument): OpenApiDocument {
+  const copy = structuredClone(document);
+  delete copy.tags;
+  for (const item of Object.values(copy.paths ?? {})) for (const method of OPERATION_METHODS) delete item?.[method]?.tags;
+  return copy;
+}
+
 async function buildPage(root: string): Promise<string> {
   const scratch = mkdtempSync(join(tmpdir(), 'docs-'));
   try {
     const file = join(scratch, 'index.html');
+    const spec = join(scratch, 'openapi.json');
+    writeFileSync(spec, JSON.stringify(untagged(loadSpecFile(join(root, 'openapi.json')).document)));
     const run = await runTool(
       '@redocly/cli',
-      ['build-docs', 'openapi.json', '--config', LINT_CONFIG_FILE, '--inlineBundle', '--template', TEMPLATE, '--output', file],
+      ['build-docs', spec, '--config', LINT_CONFIG_FILE, '--inlineBundle', '--template', TEMPLATE, '--output', file],
       { cwd: root },
     ).catch((error: unknown) => {
       throw new CommandError((error as Error).message, { cause: error });
