@@ -128,7 +128,8 @@ function documentEvents(logger: Logger, metrics: Metrics): (event: DocumentEvent
         );
         return;
       case 'unavailable':
-        logger.error({ operation: event.operationId, code: event.error.code }, event.error.message);
+        // The source says why, once (the key store: "no valid key in the keys directory…"); here only for debugging.
+        logger.debug({ operation: event.operationId, code: event.error.code }, event.error.message);
         return;
     }
   };

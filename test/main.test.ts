@@ -71,6 +71,22 @@ describe('node dist/main.js', () => {
     }
   });
 
+  it('with no usable key, says so in one log line without a stack, and answers the JWKS 500 without logging one', async () => {
+    const server = await spawnServer({ KEYS_DIR: tempDir('wk-keys-') });
+    try {
+      // Before any request: one line above info, naming what is wrong.
+      expect(server.lines.filter((line) => line.level !== 'info')).toEqual([
+        expect.objectContaining({ level: 'error', msg: expect.stringMatching(/^no valid key in the keys directory/) }),
+      ]);
+      for (let i = 0; i < 2; i += 1) expect((await get(`${server.url}/.well-known/jwks.json`)).status).toBe(500);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    expect(server.lines.map((line) => JSON.stringify(line)).filter((line) => line.includes('stack'))).toEqual([]);
+    expect(server.stderr()).toBe('');
+  });
+
   it('refuses a missing explicit KEYS_DIR and never creates a key there', async () => {
     const missing = join(tempDir(), 'absent');
     const result = await runMain([], { KEYS_DIR: missing, PORT: '0', ADMIN_PORT: '0' });

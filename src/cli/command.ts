@@ -26,12 +26,14 @@
  *   thrown by `run`): `<name>: <reason>` on one line and the usage on stderr, exit {@link EXIT}.usage.
  * - Any other {@link ServiceError} thrown by `run`: `<name>: <message>` on stderr, exit {@link EXIT}.failed, no
  *   stack trace (the message is written for the user; a `ConfigError` lists its problems on several lines).
- * - Anything else is a bug: `<name>: unexpected error: <stack>` on stderr, exit {@link EXIT}.failed.
+ * - Anything else is a bug: `<name>: unexpected error: <stack>` on stderr, exit {@link EXIT}.failed; the stack names
+ *   the source files, also from the bundle (`sourceMappedStack`).
  *
  * Tests call {@link runCommand} with an in-memory {@link CommandIo}; entry files call {@link runAsProcess}.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceMappedStack } from '../error-report.js';
 import { ServiceError, UsageError } from '../errors.js';
 import { asksForHelp, parseCommandLine, refuseArguments, type CommandLine, type CommandOptions } from './args.js';
 
@@ -110,7 +112,7 @@ export async function runCommand<O extends CommandOptions>(
  */
 export function failureMessage(error: unknown, { stack = false }: { stack?: boolean } = {}): string {
   if (error instanceof ServiceError) return error.message;
-  return `unexpected error: ${stack && error instanceof Error && error.stack !== undefined ? error.stack : String(error)}`;
+  return `unexpected error: ${stack && error instanceof Error && error.stack !== undefined ? sourceMappedStack(error.stack) : String(error)}`;
 }
 
 /**

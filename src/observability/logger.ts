@@ -4,6 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { LogLevel } from '../config.js';
+import { errorForLog } from '../error-report.js';
 import { BatchedOutput } from './batched-output.js';
 
 export type { Logger } from 'pino';
@@ -54,6 +55,8 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
     timestamp: isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // An expected condition without a stack, a bug with a stack naming the sources.
+    serializers: { err: errorForLog },
   };
   return destination === undefined ? pino(options) : pino(options, destination);
 }
