@@ -25,17 +25,21 @@ function runMain(args: string[], env: Record<string, string>, entry = MAIN): Pro
 const keysDir = keysDirWith({ main: rsaKey() });
 
 describe('node dist/main.js', () => {
-  it('serves both documents with the embedded defaults', async () => {
-    const server = await spawnServer({});
+  it('serves both documents with the embedded defaults, generating its development key beside the build', async () => {
+    // A copy of the build, so that the development key goes there and not into the project's own .dev-keys.
+    const app = appCopy();
+    const server = spawnLogged(process.execPath, [join(app, 'dist/main.js')], { env: { PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1' } });
     try {
+      const url = `http://127.0.0.1:${String((await server.listening).port)}`;
       const [jwks, metadata] = await Promise.all([
-        get(`${server.url}/.well-known/jwks.json`),
-        get(`${server.url}/.well-known/oauth-authorization-server`),
+        get(`${url}/.well-known/jwks.json`),
+        get(`${url}/.well-known/oauth-authorization-server`),
       ]);
       expect(jwks.status).toBe(200);
       expect(JSON.parse(jwks.body).keys).toHaveLength(1);
       expect(metadata.status).toBe(200);
-      expect(JSON.parse(metadata.body).issuer).toBe(`http://localhost:${new URL(server.url).port}`);
+      expect(JSON.parse(metadata.body).issuer).toBe(`http://localhost:${new URL(url).port}`);
+      expect(readdirSync(join(app, '.dev-keys'))).toHaveLength(1);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

@@ -4,10 +4,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import type { TestKey } from '../support/keys.js';
+import { tempDir, type TestKey } from '../support/keys.js';
 import { eventually } from '../support/http.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Members of a private RSA JWK (RFC 7518 §6.3.2) that must never be published or logged. */
@@ -31,7 +30,7 @@ export const publicJwk = (key: TestKey): Record<string, unknown> => ({ ...key.pu
 
 /** A self-signed X.509 certificate for `key`, made by the openssl CLI. */
 export function selfSignedCertificate(key: TestKey): string {
-  const dir = mkdtempSync(join(tmpdir(), 'archera-cert-'));
+  const dir = tempDir('archera-cert-');
   try {
     const keyFile = join(dir, 'key.pem');
     writeFileSync(keyFile, pkcs8(key), { mode: 0o600 });
@@ -44,11 +43,11 @@ export function selfSignedCertificate(key: TestKey): string {
   }
 }
 
-/** Temporary directories, removed by {@link TempDirs.cleanup}. */
+/** Temporary directories, removed by {@link TempDirs.cleanup} (and after the test file in any case: see `tempDir`). */
 export class TempDirs {
   readonly #dirs: string[] = [];
   make(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'archera-keys-'));
+    const dir = tempDir('archera-keys-');
     this.#dirs.push(dir);
     return dir;
   }

@@ -5,17 +5,15 @@
  */
 import { execFile } from 'node:child_process';
 import { generatePrimeSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseKeyFile, type KeyEntry } from '../../src/keys/key-file.js';
-import { rawRsaJwk, rawSpkiPem, rsaKey, rsaNumbers } from '../support/keys.js';
+import { rawRsaJwk, rawSpkiPem, rsaKey, rsaNumbers, tempDir } from '../support/keys.js';
 
 const run = promisify(execFile);
-const work = mkdtempSync(join(tmpdir(), 'wk-pubcheck-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('wk-pubcheck-');
 
 interface Case {
   readonly name: string;

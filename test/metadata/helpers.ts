@@ -1,13 +1,13 @@
 /** Shared set-up of the metadata tests: temp files and configurations as the service builds them. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { tempDir as makeTempDir } from '../support/keys.js';
 
-/** A temp directory, removed by `cleanup`. */
+/** A temp directory, removed by `cleanup` (and after the test file in any case: see `tempDir` of test/support). */
 export function tempDir(): { readonly dir: string; write(name: string, content: unknown): string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'metadata-test-'));
+  const dir = makeTempDir('metadata-test-');
   return {
     dir,
     write(name, content) {

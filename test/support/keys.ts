@@ -1,5 +1,5 @@
 import { generateKeyPairSync, generatePrimeSync, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -17,9 +17,22 @@ export function rsaKey(bits = 2048): TestKey {
   return { privateKey, publicKey, pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
 }
 
-/** A fresh temporary directory. */
+/** The directories {@link tempDir} made for the test file running in this worker. */
+const madeDirs: string[] = [];
+
+/**
+ * A fresh temporary directory, removed with everything in it once the test file's tests are done (the setup file
+ * `test/support/cleanup.ts` calls {@link removeTempDirs}): every temporary directory of the suite comes from here.
+ */
 export function tempDir(prefix = 'wk-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes every directory {@link tempDir} made so far. */
+export function removeTempDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** A temporary keys directory holding `key` as `<kid>.pem`. */

@@ -13,15 +13,24 @@ export interface FinishedProcess {
 }
 
 /**
- * Runs `command args…` to its end in `cwd`, with exactly `env` plus PATH (the test's environment when `env` is
- * not given), and resolves with its exit code and output, whatever the code.
+ * `env` and what every child needs from the test's environment: PATH, and TMPDIR, so that what a child leaves in its
+ * temporary directory is found by the global teardown (test/global-setup.ts) like a test's own leftovers.
+ */
+function childEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+  const { PATH = '', TMPDIR } = process.env;
+  return { PATH, ...(TMPDIR === undefined ? {} : { TMPDIR }), ...env };
+}
+
+/**
+ * Runs `command args…` to its end in `cwd`, with exactly `env` plus PATH and TMPDIR (the test's environment when
+ * `env` is not given), and resolves with its exit code and output, whatever the code.
  */
 export function runToEnd(
   command: string,
   args: readonly string[],
   options: { cwd?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<FinishedProcess> {
-  const env = options.env === undefined ? process.env : { PATH: process.env.PATH ?? '', ...options.env };
+  const env = options.env === undefined ? process.env : childEnv(options.env);
   return new Promise((resolve) => {
     execFile(command, args, { cwd: options.cwd, env }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
@@ -38,7 +47,7 @@ export function runIntoClosedPipe(
   args: readonly string[],
   options: { cwd?: string; env?: Readonly<Record<string, string>> } = {},
 ): Promise<Omit<FinishedProcess, 'stdout'>> {
-  const env = options.env === undefined ? process.env : { PATH: process.env.PATH ?? '', ...options.env };
+  const env = options.env === undefined ? process.env : childEnv(options.env);
   const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Closed before the child has started, so that its first write already meets a pipe without a reader.
   child.stdout.destroy();
@@ -57,7 +66,7 @@ export interface NodeProcess {
   readonly listening: Promise<Record<string, unknown>>;
 }
 
-/** Spawns `command` with exactly `env` (plus PATH) and collects its pino lines. */
+/** Spawns `command` with exactly `env` (plus PATH and TMPDIR) and collects its pino lines. */
 export function spawnLogged(
   command: string,
   args: readonly string[],
@@ -66,7 +75,7 @@ export function spawnLogged(
   const child = spawn(command, args, {
     cwd: options.cwd,
     detached: options.detached,
-    env: { PATH: process.env.PATH ?? '', ...options.env },
+    env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, unknown>> = [];

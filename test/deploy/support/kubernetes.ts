@@ -3,6 +3,7 @@
  * Kubernetes API schemas of `kubernetes-models`, so the deploy suites check the real files rather than copies.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { BlockList, isIPv6 } from 'node:net';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -11,6 +12,9 @@ import { KUBE_DIR, ROOT } from './paths.js';
 export { KUBE_DIR, ROOT };
 
 type Json = Record<string, any>;
+
+/** Node's own resolution of the kubernetes-models modules (see {@link schemaProblems}). */
+const requireModel = createRequire(import.meta.url);
 
 /**
  * Parses a manifest file into its documents. YAML 1.1, as kubectl's parser (go-yaml) reads it: there `0440`
@@ -55,13 +59,14 @@ export function readManifests(): Manifests {
  * for is itself a problem. Unknown fields pass: the library's schemas allow them, as the API server does unless
  * asked for strict field validation.
  */
-export async function schemaProblems(resource: Json): Promise<string[]> {
+export function schemaProblems(resource: Json): string[] {
   const { apiVersion, kind } = resource as { apiVersion?: unknown; kind?: unknown };
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['apiVersion and kind must be strings'];
   let model: new (data: Json) => { validate(): void };
   try {
-    // The library's modules follow the API's own paths: kubernetes-models/<group>/<version>/<Kind>.
-    model = ((await import(`kubernetes-models/${apiVersion}/${kind}`)) as Record<string, typeof model>)[kind]!;
+    // The library's modules follow the API's own paths: kubernetes-models/<group>/<version>/<Kind>. Resolved by Node
+    // at run time (the package's exports map them): a computed import() is one vite tries to resolve ahead of time.
+    model = (requireModel(`kubernetes-models/${apiVersion}/${kind}`) as Record<string, typeof model>)[kind]!;
   } catch {
     return [`${apiVersion} ${kind}: no such Kubernetes API kind`];
   }
