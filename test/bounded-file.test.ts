@@ -2,11 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_FILE_BYTES, readBoundedFile, readBoundedFileSync, type BoundedRead } from '../src/bounded-file.js';
+import { MAX_FILE_BYTES as DEFAULT_CAP, readBoundedFile, readBoundedFileSync, type BoundedRead } from '../src/bounded-file.js';
 import { TempDirs } from './keys/helpers.js';
 
 const temp = new TempDirs();
 afterAll(() => temp.cleanup());
+
+/** The cap the documentation states for every file the service reads (docs/keys.md, docs/metadata.md): 1 MiB. */
+const MAX_FILE_BYTES = 1024 * 1024;
+
+it('caps files at 1 MiB by default, as documented', () => {
+  expect(DEFAULT_CAP).toBe(MAX_FILE_BYTES);
+});
 
 /** A directory holding a small file, a FIFO, an oversized sparse file and a link to the small file. */
 function fixtures(): { small: string; fifo: string; large: string; link: string; dir: string } {

@@ -1,14 +1,17 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/keys/cli.js';
-import { defaultKeysDir } from '../../src/keys/dev-key.js';
 import { scanKeysDir } from '../../src/keys/key-dir.js';
 import { KeyStore } from '../../src/keys/key-store.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { pkcs8, rsaKey, TempDirs, type TestKey } from './helpers.js';
+
+/** The development keys directory the service uses without KEYS_DIR: `.dev-keys` in the project (README). */
+const DEV_KEYS_DIR = fileURLToPath(new URL('../../.dev-keys', import.meta.url));
 
 const temp = new TempDirs();
 let a: TestKey;
@@ -89,8 +92,8 @@ describe('keys generate', () => {
   it('without --dir or KEYS_DIR, reads the directory the service would use (<project>/.dev-keys)', async () => {
     const result = await cli(['list']);
     // The directory may not exist in a fresh checkout: either way the output names it.
-    expect(`${result.out}\n${result.err}`).toContain(defaultKeysDir());
-    if (result.code === 0) expect(result.out.split('\n')[0]).toBe(`keys in ${defaultKeysDir()}:`);
+    expect(`${result.out}\n${result.err}`).toContain(DEV_KEYS_DIR);
+    if (result.code === 0) expect(result.out.split('\n')[0]).toBe(`keys in ${DEV_KEYS_DIR}:`);
   });
 
   it('exit 2 on an invalid KEYS_DEFAULT_ALG', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { printable, quote } from '../../src/rules/finding.js';
-import { isValidKid, KID_RULE, kidFindings } from '../../src/rules/kid.js';
+import { isValidKid, kidFindings } from '../../src/rules/kid.js';
 
 /** The longest kid this service allows (its own rule: RFC 7517 §4.5 leaves the form of a kid to the application). */
 const MAX_KID_LENGTH = 256;
@@ -29,7 +29,7 @@ describe('the kid rule', () => {
     expect(isValidKid(kid)).toBe(false);
     const [found, ...rest] = kidFindings(kid, 'keys[0].kid');
     expect(rest).toEqual([]);
-    expect(found).toMatchObject({ rule: KID_RULE.id, member: 'keys[0].kid' });
+    expect(found).toMatchObject({ rule: 'rfc7517.kid-printable', member: 'keys[0].kid' });
     expect(found?.message).toMatch(/; must be 1 to 256 printable ASCII characters, 0x21–0x7E$/);
   });
 

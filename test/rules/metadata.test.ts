@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { defaultMetadata } from '../../src/metadata/defaults.js';
 import type { Finding } from '../../src/rules/finding.js';
-import { issuerMatchFindings, METADATA_RULES, metadataFindings } from '../../src/rules/metadata.js';
+import { issuerMatchFindings, metadataFindings } from '../../src/rules/metadata.js';
 import { requiredArrayMembers } from '../../src/rules/schema.js';
 
 const ISSUER = 'https://auth.example.com';
@@ -17,19 +17,13 @@ function findingsOf(members: Record<string, unknown>, arraySchema: Readonly<Reco
   return metadataFindings({ issuer: ISSUER, ...members }, { schema: arraySchema, issuer: ISSUER, issuerFrom: 'ISSUER' });
 }
 
-const ENDPOINT_RULES: readonly string[] = [
-  METADATA_RULES.endpointAbsolute.id,
-  METADATA_RULES.endpointHttps.id,
-  METADATA_RULES.endpointNoFragment.id,
-];
+const ENDPOINT_RULES: readonly string[] = ['rfc8414.endpoint-absolute', 'rfc8414.endpoint-https', 'rfc6749.endpoint-no-fragment'];
 
 describe('metadataFindings: which members hold URLs', () => {
   it.each(['authorization_endpoint', 'jwks_uri', 'registration_endpoint', 'logo_url', 'service_documentation', 'op_tos_uri'])(
     'treats %s as a URL',
     (name) => {
-      expect(findingsOf({ [name]: '/relative' })).toEqual([
-        expect.objectContaining({ rule: METADATA_RULES.endpointAbsolute.id, member: name }),
-      ]);
+      expect(findingsOf({ [name]: '/relative' })).toEqual([expect.objectContaining({ rule: 'rfc8414.endpoint-absolute', member: name })]);
     },
   );
 

@@ -1,13 +1,7 @@
 import { generatePrimeSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { perfectPowerExponent, smallFactor } from '../../src/rules/integers.js';
-import {
-  examineModulusSync,
-  RSA_KEY_RULES,
-  rsaKeyFindings,
-  withModulusExamined,
-  type ModulusExamination,
-} from '../../src/rules/rsa-key.js';
+import { examineModulusSync, rsaKeyFindings, withModulusExamined, type ModulusExamination } from '../../src/rules/rsa-key.js';
 import { rsaKey, rsaNumbers, toBase64url } from '../support/keys.js';
 
 let n: bigint;
@@ -71,7 +65,7 @@ describe('the RSA key rules', () => {
     const [found, ...rest] = findingsOf(n, e);
     expect(rest).toEqual([]);
     expect(found).toEqual({
-      rule: RSA_KEY_RULES.exponent.id,
+      rule: 'sp800-56b.rsa-exponent',
       member: 'e',
       message: `${what} (kid "k"); must be an odd integer with 65537 ≤ e < 2^256`,
     });
@@ -90,17 +84,17 @@ describe('the RSA key rules', () => {
   it('refuse a modulus outside 2048 to 16384 bits by the size rule, without examining it', () => {
     const outside = spy();
     expect(findingsOf(roughOdd(2047), 65537n, outside.examine)).toEqual([
-      { rule: RSA_KEY_RULES.size.id, member: 'n', message: 'is a 2047-bit modulus (kid "k"); at least 2048 bits are required' },
+      { rule: 'rfc7518.rsa-key-size', member: 'n', message: 'is a 2047-bit modulus (kid "k"); at least 2048 bits are required' },
     ]);
     expect(findingsOf(roughOdd(16385), 65537n, outside.examine)).toEqual([
-      { rule: RSA_KEY_RULES.size.id, member: 'n', message: 'is a 16385-bit modulus (kid "k"); at most 16384 bits are allowed' },
+      { rule: 'rfc7518.rsa-key-size', member: 'n', message: 'is a 16385-bit modulus (kid "k"); at most 16384 bits are allowed' },
     ]);
     expect(outside.asked()).toBe(false);
     const inside = spy();
     expect(rulesOf(roughOdd(16384), 65537n, inside.examine)).toEqual([]);
     expect(inside.asked()).toBe(true);
     expect(rsaKeyFindings({ n: 'not base64!', e: 'AQAB' }, at, '')[0]).toMatchObject({
-      rule: RSA_KEY_RULES.size.id,
+      rule: 'rfc7518.rsa-key-size',
       message: 'is not a base64url modulus',
     });
   });
@@ -133,7 +127,7 @@ describe('the RSA key rules', () => {
     const [found, ...rest] = findingsOf(modulus(), 65537n);
     expect(rest).toEqual([]);
     expect(found).toMatchObject({
-      rule: RSA_KEY_RULES.modulus.id,
+      rule: 'sp800-56b.rsa-modulus',
       member: 'n',
       message: expect.stringMatching(new RegExp(`^${what.replace(/[()^]/g, '\\$&')} \\(kid "k"\\); `)),
     });
@@ -147,7 +141,7 @@ describe('the RSA key rules', () => {
     const prime = generatePrimeSync(2048, { bigint: true });
     expect(findingsOf(prime, 65537n)).toEqual([
       {
-        rule: RSA_KEY_RULES.modulus.id,
+        rule: 'sp800-56b.rsa-modulus',
         member: 'n',
         message: 'is a prime (kid "k"); anyone can compute the private exponent of a prime modulus',
       },

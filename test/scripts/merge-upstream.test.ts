@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT, runCommand } from '../../src/cli/command.js';
+import { runCommand } from '../../src/cli/command.js';
 import { mergeUpstreamCommand } from '../../scripts/merge-upstream.js';
 import { TempDirs } from '../keys/helpers.js';
 
@@ -43,7 +43,7 @@ describe('merge-upstream', () => {
     const seed = write(dir, 'seed.txt', `Exports:\n\n\`\`\`json\n${JSON.stringify(metadataExport, null, 2)}\n\`\`\`\n`);
     const out = join(dir, 'openapi.json');
     const result = await merge(dir, [write(dir, 'jwks.json', jwksExport), seed, '--out', out]);
-    expect(result).toEqual({ code: EXIT.ok, out: ['wrote <dir>/openapi.json from 2 file(s)'], err: [] });
+    expect(result).toEqual({ code: 0, out: ['wrote <dir>/openapi.json from 2 file(s)'], err: [] });
     const merged = JSON.parse(readFileSync(out, 'utf8'));
     expect(Object.keys(merged.paths)).toEqual(['/.well-known/jwks.json', '/.well-known/oauth-authorization-server']);
     expect(merged.tags).toEqual([{ name: 'discovery' }, { name: 'oauth' }]);
@@ -71,14 +71,14 @@ describe('merge-upstream', () => {
     const dir = temp.make();
     const out = join(dir, 'openapi.json');
     const result = await merge(dir, [write(dir, 'a.json', jwksExport), write(dir, 'b.json', second()), '--out', out]);
-    expect(result).toEqual({ code: EXIT.failed, out: [], err: [line] });
+    expect(result).toEqual({ code: 1, out: [], err: [line] });
     expect(existsSync(out)).toBe(false);
   });
 
   it('refuses an input it cannot read, naming it', async () => {
     const dir = temp.make();
     expect(await merge(dir, [join(dir, 'missing.json'), '--out', join(dir, 'out.json')])).toEqual({
-      code: EXIT.failed,
+      code: 1,
       out: [],
       err: ['merge-upstream: cannot read <dir>/missing.json: ENOENT'],
     });
@@ -86,7 +86,7 @@ describe('merge-upstream', () => {
 
   it('without an input file, is a usage error', async () => {
     const result = await merge(temp.make(), ['--out', 'x.json']);
-    expect(result.code).toBe(EXIT.usage);
+    expect(result.code).toBe(2);
     expect(result.err[0]).toBe('merge-upstream: no input file given');
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../src/cli/args.js';
-import { EXIT, runCommand } from '../../src/cli/command.js';
+import { runCommand } from '../../src/cli/command.js';
 import { VERIFY_OPTIONS, verifyArgs } from '../../src/verify/args.js';
 import { verifyCommand } from '../../src/verify/run.js';
 import { documentSubjects, startFixture, startServer, type RunningServer } from './fixture.js';
@@ -35,7 +35,7 @@ describe('the verify command line', () => {
     [['https://a.example.com', '--origin', 'https://app.example.com/path']],
   ])('refuses %j as a usage error (exit 2), running nothing', async (argv) => {
     const { code, stdout, stderr } = await run(argv);
-    expect(code).toBe(EXIT.usage);
+    expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr[0]).toMatch(/^verify: /);
   });
@@ -56,7 +56,7 @@ describe('npm run verify, in-process', () => {
 
   it('exits 0 with a PASS line per rule when nothing fails', async () => {
     const { code, stdout, stderr } = await run([correct.url]);
-    expect(code).toBe(EXIT.ok);
+    expect(code).toBe(0);
     expect(stdout).toMatch(/^PASS {2}contract\.status +GET \/\.well-known\/oauth-authorization-server: 200$/m);
     expect(stdout).toMatch(/^OK: \d+ passed, 0 failed, 0 warnings$/m);
     expect(stderr.every((line) => line.startsWith('… ['))).toBe(true);
@@ -64,7 +64,7 @@ describe('npm run verify, in-process', () => {
 
   it('exits 1 with FAIL lines naming rule and member when something fails', async () => {
     const { code, stdout } = await run([broken.url]);
-    expect(code).toBe(EXIT.failed);
+    expect(code).toBe(1);
     expect(stdout).toMatch(
       /^FAIL {2}contract\.content-type +GET \/\.well-known\/jwks\.json: Content-Type: is missing; must be application\/json$/m,
     );
@@ -73,7 +73,7 @@ describe('npm run verify, in-process', () => {
 
   it('prints machine-readable JSON on stdout with --json', async () => {
     const { code, stdout } = await run([broken.url, '--json']);
-    expect(code).toBe(EXIT.failed);
+    expect(code).toBe(1);
     const report = JSON.parse(stdout) as {
       ok: boolean;
       baseUrl: string;
@@ -94,7 +94,7 @@ describe('npm run verify, in-process', () => {
     [['https://auth.example.com', '--timeout-ms', 'soon'], 'verify: --timeout-ms: "soon" is not a positive whole number'],
   ])('exits 2 for %j with the reason on one line, then the usage', async (argv, reason) => {
     const { code, stdout, stderr } = await run(argv);
-    expect(code).toBe(EXIT.usage);
+    expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toEqual([reason, expect.stringMatching(/^usage: npm run verify -- <base-url>/)]);
   });
@@ -103,7 +103,7 @@ describe('npm run verify, in-process', () => {
     'prints the usage on stdout and exits 0 for %j',
     async (argv) => {
       const { code, stdout, stderr } = await run(argv);
-      expect(code).toBe(EXIT.ok);
+      expect(code).toBe(0);
       expect(stdout).toMatch(/^usage: npm run verify -- <base-url>.*\n[^]*--timeout-ms/);
       expect(stderr).toEqual([]);
     },
@@ -113,7 +113,7 @@ describe('npm run verify, in-process', () => {
     const closed = await startServer(() => undefined);
     await closed.close();
     const { code, stdout, stderr } = await run([closed.url, '--json']);
-    expect(code).toBe(EXIT.failed);
+    expect(code).toBe(1);
     const last = stderr.at(-1) ?? '';
     expect(last).toMatch(
       /^verify: GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-authorization-server: connection refused \(ECONNREFUSED\)$/,
@@ -126,7 +126,7 @@ describe('npm run verify, in-process', () => {
     await closed.close();
     const cli = fileURLToPath(new URL('../../src/verify/cli.ts', import.meta.url));
     const result = spawnSync(process.execPath, ['--import', 'tsx', cli, closed.url], { encoding: 'utf8' });
-    expect(result.status).toBe(EXIT.failed);
+    expect(result.status).toBe(1);
     expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^verify: .*connection refused/);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });

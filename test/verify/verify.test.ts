@@ -91,6 +91,7 @@ describe('verify against a correct deployment', () => {
     running.push(server);
     const report = await verify(`${server.url}/`, { contract });
     expect(failures(report)).toEqual([]);
+    expect(report.results).toContainEqual(expect.objectContaining({ rule: 'rfc8414.issuer-match', outcome: 'pass' }));
   });
 });
 
