@@ -54,15 +54,7 @@ async function serve(): Promise<undefined> {
     flushDestination(destination);
   });
   const logger = createLogger(config.logLevel, destination);
-  let service: Awaited<ReturnType<typeof startService>>;
-  try {
-    service = await startService(config, { logger });
-    flushRequestLog = service.flushRequestLog;
-  } finally {
-    // The startup lines (`listening` last, or what led to a boot failure) go out now, not with the next batch.
-    flushDestination(destination);
-  }
-  capYoungGeneration();
+  const starting = startService(config, { logger });
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -73,10 +65,26 @@ async function serve(): Promise<undefined> {
     logger.info({ signal }, 'signal received');
     // The drain itself is bounded by SHUTDOWN_TIMEOUT_MS; this guard only covers a bug in it.
     setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000).unref();
-    void service.shutdown().then(() => process.exit(0));
+    // A signal during the boot drains once it is done; a boot that fails exits through the command runner.
+    void starting
+      .then((service) => service.shutdown())
+      .then(
+        () => process.exit(0),
+        () => undefined,
+      );
   };
+  // Handled from the start: a supervisor may signal as soon as it reads `listening`, which the boot logs.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  let service: Awaited<typeof starting>;
+  try {
+    service = await starting;
+    flushRequestLog = service.flushRequestLog;
+  } finally {
+    // The startup lines (`listening` last, or what led to a boot failure) go out now, not with the next batch.
+    flushDestination(destination);
+  }
+  capYoungGeneration();
   process.on('SIGHUP', () => void service.keys.reload());
   return undefined;
 }

@@ -21,9 +21,21 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 const TOOL_CACHES = /^tsx-\d+$/;
 
-/** The project's untracked and ignored files and directories, as git lists them. */
+/**
+ * The project's untracked and ignored files and directories, as git lists them; none when the project is not a git
+ * checkout (the add-operation drill runs the suite on a copy).
+ */
 function untrackedInProject(): string[] {
-  const status = execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=normal'], { cwd: ROOT, encoding: 'utf8' });
+  let status: string;
+  try {
+    status = execFileSync('git', ['status', '--porcelain', '--ignored', '--untracked-files=normal'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  } catch {
+    return [];
+  }
   return status.split('\n').filter((line) => line.startsWith('?? ') || line.startsWith('!! '));
 }
 

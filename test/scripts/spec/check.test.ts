@@ -234,7 +234,8 @@ describe('both checks', () => {
         ),
       );
       // The upstream-style gaps of the new operation are new findings too: the baseline names the inherited ones only.
-      expect(findings).toContainEqual(expect.stringContaining('security-defined (error)'));
+      // (A warning in redocly.yaml, for other tools: spec:check fails on it all the same.)
+      expect(findings).toContainEqual(expect.stringContaining('security-defined ('));
       expect(findings.every((line) => line.includes('__new-operation__'))).toBe(true);
     },
     CHECK_TIMEOUT,
