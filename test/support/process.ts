@@ -16,7 +16,7 @@ export interface FinishedProcess {
  * `env` and what every child needs from the test's environment: PATH, and TMPDIR, so that what a child leaves in its
  * temporary directory is found by the global teardown (test/global-setup.ts) like a test's own leftovers.
  */
-function childEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+export function childEnv(env: Readonly<Record<string, string>>): Record<string, string> {
   const { PATH = '', TMPDIR } = process.env;
   return { PATH, ...(TMPDIR === undefined ? {} : { TMPDIR }), ...env };
 }

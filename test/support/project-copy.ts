@@ -7,6 +7,7 @@ import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from './keys.js';
+import { childEnv } from './process.js';
 
 const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -27,7 +28,7 @@ export function copyProject(prefix: string, entries: readonly string[]): string 
 
 /** Runs `node <args>` in `copy` with a clean environment; resolves with its output whether or not it failed. */
 export async function runInCopy(copy: string, args: readonly string[]): Promise<CopyRun> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? copy, NO_COLOR: '1' };
+  const env = childEnv({ HOME: process.env.HOME ?? copy, NO_COLOR: '1' });
   try {
     const { stdout, stderr } = await run(process.execPath, args, { cwd: copy, env, maxBuffer: 64 * 1024 * 1024 });
     return { ok: true, output: stdout + stderr };
