@@ -16,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * What tools, not tests, keep in TMPDIR: tsx's compile cache (`tsx-<uid>`), which the processes started with
- * `--import tsx` share and reuse. It goes with the run's directory.
+ * What tools, not tests, keep in TMPDIR to share between their runs: tsx's compile cache (`tsx-<uid>`), and on Node
+ * 22 and later Node's own (`node-compile-cache`), which the command lines of prettier, eslint and vite turn on. They
+ * go with the run's directory.
  */
-const TOOL_CACHES = /^tsx-\d+$/;
+const TOOL_CACHES = /^(?:tsx-\d+|node-compile-cache)$/;
 
 /**
  * The project's untracked and ignored files and directories, as git lists them; none when the project is not a git
