@@ -10,26 +10,37 @@
 # test/deploy/ checks this file against the code: the CMD against package.json's start script and the COPY
 # lines, EXPOSE and ENV against src/config.ts and the Kubernetes manifests, the Node release against package.json
 # engines and .ci/run, and it replays the build stage on a copy of the build context that .dockerignore leaves.
+# `npm run image:test` (run by CI) builds it and runs the image as deploy/kubernetes/deployment.yaml runs it.
+
+# The two bases, as build arguments so that a build can name a mirror or a local stand-in of the same release
+# (scripts/image/ does when the official images cannot be pulled; see docs/deploying.md). NODE_IMAGE is pinned to
+# an exact Node 24 LTS release, within package.json's engines and equal to the release .ci/run tests the whole
+# suite on; DEBIAN_IMAGE is the Debian release NODE_IMAGE is built on, so the node binary finds the same libraries.
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 # --- build: dev dependencies (esbuild, tsx) and the one-file bundle -----------------------------------------
-# Pinned to an exact Node 24 LTS release; keep both stages on the same tag, within package.json's engines, and
-# equal to the release .ci/run tests the whole suite on.
-FROM node:24.22.3-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /build
 # The lockfile alone first, so the dependency layer is reused while only sources change.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# How this machine reaches the npm registry, when it needs more than the defaults, comes in as two optional build
+# secrets, mounted for this one command and never written to a layer: `npmrc` (npm settings: registry, proxy) and
+# `ca` (a CA bundle to trust on top of Node's own, for a proxy that re-signs TLS). Without them, npm's defaults.
+RUN --mount=type=secret,id=npmrc --mount=type=secret,id=ca \
+    NPM_CONFIG_USERCONFIG=/run/secrets/npmrc NODE_EXTRA_CA_CERTS=/run/secrets/ca npm ci --no-audit --no-fund
 COPY tsconfig.json openapi.json ./
 COPY scripts ./scripts
 COPY generated ./generated
 COPY src ./src
 RUN npx tsx scripts/build.ts
 
-# --- run: node, the bundle, and the two files the bundle reads at startup -----------------------------------
-# The same image as the build stage: it has /bin/sleep, which the Kubernetes preStop hook runs (a distroless
-# image has none).
-FROM node:24.22.3-bookworm-slim
+# --- run: Debian, Node's own binary, the bundle and the two files the bundle reads at startup ----------------
+# Not the node image again: nothing here runs npm, npx, yarn or corepack, so the run stage leaves them (and the
+# node image's entrypoint script) out. Debian's /bin/sleep stays, which the Kubernetes preStop hook runs.
+FROM ${DEBIAN_IMAGE}
 WORKDIR /app
+COPY --from=build /usr/local/bin/node /usr/local/bin/node
 # The bundle has no runtime node_modules needs. The server finds openapi.json in the first ancestor of
 # dist/main.js that holds package.json and openapi.json (src/contract/spec.ts), so /app holds both.
 # No --chown: everything stays owned by root, so the runtime user cannot modify the application.
@@ -41,11 +52,12 @@ COPY --from=build /build/dist ./dist
 ENV KEYS_DIR=/etc/archera/keys
 # PORT (public) and ADMIN_PORT (/healthz, /readyz, /metrics) defaults.
 EXPOSE 3000 9090
-# The `node` user of the official image, as numbers, so Kubernetes' runAsNonRoot can verify it.
+# A non-root user, as numbers, so Kubernetes' runAsNonRoot can verify it (the uid of the node image's `node`
+# user; nothing in the process looks it up by name, so /etc/passwd needs no entry).
 USER 1000:1000
-# Exec form, so no shell sits between: the base image's ENTRYPOINT (docker-entrypoint.sh) `exec`s it, node becomes
-# PID 1 and receives SIGTERM itself, and src/main.ts drains before exiting. Otherwise package.json's start script,
-# plus --max-semi-space-size=4: this Node (24, V8 13) grows the young generation up to 2 x 64 MB under load and no
-# longer lets the server cap it at run time (src/observability/young-generation.ts); on the command line the cap
-# costs it nothing at startup (measured 159 -> 163 ms to the first answer), unlike Node 20's ~35 ms.
+# Exec form, with no entrypoint and no shell in between: node is PID 1 and receives SIGTERM itself, and
+# src/main.ts drains before exiting. Otherwise package.json's start script, plus --max-semi-space-size=4: this Node
+# (24, V8 13) grows the young generation up to 2 x 64 MB under load and no longer lets the server cap it at run
+# time (src/observability/young-generation.ts); on the command line the cap costs it nothing at startup (measured
+# 159 -> 163 ms to the first answer), unlike Node 20's ~35 ms.
 CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

@@ -21,6 +21,7 @@ const ENTRIES = [
   ['npm run verify', ['--import', 'tsx', join(ROOT, 'src/verify/cli.ts')], 'usage: npm run verify'],
   ['npm run spec:check', ['--import', 'tsx', join(ROOT, 'scripts/spec-check.ts')], 'usage: npm run spec:check'],
   ['npm run docs', ['--import', 'tsx', join(ROOT, 'scripts/docs.ts')], 'usage: npm run docs'],
+  ['npm run image:test', ['--import', 'tsx', join(ROOT, 'scripts/image/main.ts')], 'usage: npm run image:test'],
   ['npm run bench', ['--import', 'tsx', join(ROOT, 'scripts/bench/main.ts')], 'usage: npm run bench'],
   ['npm run bench:keys', ['--import', 'tsx', join(ROOT, 'scripts/bench/keys.ts')], 'usage: npm run bench:keys'],
   ['scripts/bench/profile.ts', ['--import', 'tsx', join(ROOT, 'scripts/bench/profile.ts')], 'usage: npx tsx scripts/bench/profile.ts'],

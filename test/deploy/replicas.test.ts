@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, get, type RawResponse } from '../support/http.js';
 import { rsaKey, tempDir } from '../support/keys.js';
 import { spawnServer, type ServerProcess } from '../support/process.js';
-import { envOf, mainContainer, readManifests } from './support/kubernetes.js';
+import { envOf, mainContainer, readManifests } from '../../scripts/deploy/manifests.js';
 
 const JWKS = '/.well-known/jwks.json';
 const METADATA = '/.well-known/oauth-authorization-server';

@@ -14,9 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { get } from '../support/http.js';
 import { rsaKey, tempDir } from '../support/keys.js';
 import { spawnLogged, type NodeProcess } from '../support/process.js';
-import { envOfStage, execForm, readDockerfile, runStage } from './support/dockerfile.js';
+import { envOfStage, execForm, readDockerfile, runStage } from '../../scripts/deploy/dockerfile.js';
 import { assembleRunStage, hostPath, makeReadOnly, snapshot } from './support/image-tree.js';
-import { KUBE_DIR, bytesOf, envOf, mainContainer, readManifests } from './support/kubernetes.js';
+import { bytesOf, envOf, mainContainer, readManifests } from '../../scripts/deploy/manifests.js';
+import { KUBE_DIR } from '../../scripts/deploy/paths.js';
 
 const hasSetpriv = ((): boolean => {
   try {

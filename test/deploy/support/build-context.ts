@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import dockerignorePackage, { type Ignore } from '@balena/dockerignore';
-import { ROOT } from './paths.js';
+import { ROOT } from '../../../scripts/deploy/paths.js';
 
 // The package is CommonJS (`module.exports = ignore`) typed as an ES module: its default import is the function.
 const ignore = dockerignorePackage as unknown as typeof dockerignorePackage.default;

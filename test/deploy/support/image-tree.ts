@@ -6,8 +6,8 @@ import { chmodSync, cpSync, lstatSync, mkdirSync, readdirSync, statSync } from '
 import { basename, dirname, join, posix, relative, sep } from 'node:path';
 import type { Copy } from 'dockerfile-ast';
 import { dockerignore } from './build-context.js';
-import { copySpec, fromOf, readDockerfile, runStage, workdirOf, type Stage } from './dockerfile.js';
-import { ROOT } from './paths.js';
+import { copySpec, fromOf, readDockerfile, runStage, workdirOf, type Stage } from '../../../scripts/deploy/dockerfile.js';
+import { ROOT } from '../../../scripts/deploy/paths.js';
 
 /** Where image path `path` lives under the fake root `root`. */
 export function hostPath(root: string, path: string): string {
@@ -16,8 +16,11 @@ export function hostPath(root: string, path: string): string {
 
 /** Replays a stage's instructions the image's files depend on. */
 export interface Replay {
-  /** The host path of `source` in stage `from` (COPY --from). */
-  readonly fromStage?: (from: string, source: string) => string;
+  /**
+   * The host path of `source` in stage `from` (COPY --from), or null for a file of that stage's base image (the
+   * node binary), which the replay does not hold: that COPY is skipped.
+   */
+  readonly fromStage?: (from: string, source: string) => string | null;
   /** Performs a RUN instruction in `cwd` (the WORKDIR's host path). */
   readonly run?: (command: string, cwd: string) => void;
 }
@@ -52,6 +55,7 @@ export function assembleStage(stage: Stage, root: string, replay: Replay = {}): 
       for (const source of copy.sources) {
         if (copy.from !== undefined && replay.fromStage === undefined) throw new Error(`COPY --from=${copy.from}: no stage to copy from`);
         const path = copy.from === undefined ? join(ROOT, source) : replay.fromStage!(copy.from, source);
+        if (path === null) continue;
         if (copy.from === undefined && !inContext(path)) throw new Error(`COPY ${args}: ${source} is not in the build context`);
         const isDir = statSync(path).isDirectory();
         const target = isDir || !intoDir ? hostPath(root, dest) : hostPath(root, posix.join(dest, basename(source)));
@@ -74,11 +78,11 @@ export function assembleRunStage(root: string, buildRoot?: string): string {
     fromStage(from, source) {
       const origin = stages.find((candidate) => fromOf(candidate).getBuildStage() === from);
       if (origin === undefined) throw new Error(`COPY --from=${from}: no such stage`);
-      if (buildRoot !== undefined) return hostPath(buildRoot, source);
       const buildDir = workdirOf(origin);
       const rel = posix.relative(buildDir, posix.resolve(buildDir, source));
-      if (rel.startsWith('..')) throw new Error(`COPY --from=${from} ${source}: outside the build stage's WORKDIR ${buildDir}`);
-      return join(ROOT, rel);
+      // Outside the WORKDIR: a file of the build stage's base image (the node binary), not something it built.
+      if (rel.startsWith('..')) return null;
+      return buildRoot === undefined ? join(ROOT, rel) : hostPath(buildRoot, source);
     },
   });
 }

@@ -1,57 +1,15 @@
 /**
- * The Kubernetes manifests of deploy/kubernetes/, parsed as kubectl parses them and validated against the
- * Kubernetes API schemas of `kubernetes-models`, so the deploy suites check the real files rather than copies.
+ * The Kubernetes manifests (read by scripts/deploy/manifests.ts) validated against the Kubernetes API schemas of
+ * `kubernetes-models`, and the NetworkPolicy semantics the deploy suites check them with.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { BlockList, isIPv6 } from 'node:net';
-import { join, relative } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { KUBE_DIR, ROOT } from './paths.js';
-
-export { KUBE_DIR, ROOT };
+import { containerPort } from '../../../scripts/deploy/manifests.js';
 
 type Json = Record<string, any>;
 
 /** Node's own resolution of the kubernetes-models modules (see {@link schemaProblems}). */
 const requireModel = createRequire(import.meta.url);
-
-/**
- * Parses a manifest file into its documents. YAML 1.1, as kubectl's parser (go-yaml) reads it: there `0440`
- * is octal (288), in YAML 1.2 it would be decimal 440. Any parse error throws, naming the file.
- */
-export function readYaml(file: string): Json[] {
-  const documents = parseAllDocuments(readFileSync(file, 'utf8'), { version: '1.1', prettyErrors: true });
-  const list = Array.isArray(documents) ? documents : [];
-  for (const document of list) {
-    const problems = [...document.errors, ...document.warnings];
-    if (problems.length > 0) throw new Error(`${relative(ROOT, file)}: ${problems.map((p) => p.message).join('; ')}`);
-  }
-  return list.map((document) => document.toJS() as Json).filter((value) => value !== null && value !== undefined);
-}
-
-/** The kustomization and every resource it lists, parsed. */
-export interface Manifests {
-  readonly kustomization: Json;
-  readonly resources: Json[];
-  /** The first resource of `kind` (and `name`, if given); throws when there is none. */
-  one(kind: string, name?: string): Json;
-}
-
-export function readManifests(): Manifests {
-  const [kustomization] = readYaml(join(KUBE_DIR, 'kustomization.yaml'));
-  if (kustomization === undefined) throw new Error('deploy/kubernetes/kustomization.yaml is empty');
-  const resources = (kustomization.resources as string[]).flatMap((file) => readYaml(join(KUBE_DIR, file)));
-  return {
-    kustomization,
-    resources,
-    one(kind, name) {
-      const found = resources.find((resource) => resource.kind === kind && (name === undefined || resource.metadata?.name === name));
-      if (found === undefined) throw new Error(`no ${kind}${name === undefined ? '' : ` ${name}`} in deploy/kubernetes`);
-      return found;
-    },
-  };
-}
 
 /**
  * What the Kubernetes API schema of the object's `apiVersion` and `kind` finds wrong with it (types, required
@@ -87,38 +45,8 @@ export function selects(selector: Json | undefined, labels: Record<string, strin
   return Object.entries(matchLabels).every(([key, value]) => labels[key] === value);
 }
 
-/** The Deployment's single container. */
-export function mainContainer(deployment: Json): Json {
-  const containers = deployment.spec.template.spec.containers as Json[];
-  if (containers.length !== 1) throw new Error(`expected one container, found ${containers.length}`);
-  return containers[0]!;
-}
-
-/** The container's literal env as a record; a valueFrom entry throws (none is expected here). */
-export function envOf(container: Json): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const entry of (container.env ?? []) as Json[]) {
-    if (typeof entry.value !== 'string') throw new Error(`env ${String(entry.name)} must be a string value (quote numbers)`);
-    env[entry.name as string] = entry.value;
-  }
-  return env;
-}
-
-/** The container port named `name` (or numbered `name`). */
-export function containerPort(container: Json, name: string | number): Json | undefined {
-  return (container.ports as Json[]).find((port) => port.name === name || port.containerPort === name);
-}
-
-/** A Kubernetes memory quantity in bytes (Ki, Mi, Gi, or plain bytes). */
-export function bytesOf(quantity: string): number {
-  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|K|M|G)?$/.exec(quantity);
-  if (match === null) throw new Error(`unsupported quantity ${quantity}`);
-  const factor = { Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 }[match[2] ?? ''] ?? 1;
-  return Number(match[1]) * factor;
-}
-
 /**
- * Where a connection comes from: a pod (its labels, its namespace's labels, whether it is in the policy's
+ * The other end of a connection: a pod (its labels, its namespace's labels, whether it is in the policy's
  * namespace), or an address outside the cluster.
  */
 export type Source =
@@ -132,34 +60,60 @@ export type Source =
  * that name) and its peers (none: every source) must both match; a peer with both selectors needs both.
  */
 export function admits(policy: Json, podLabels: Record<string, string>, container: Json, source: Source, port: number): boolean {
+  return allows(policy, podLabels, 'Ingress', source, port, (name) => containerPort(container, name)?.containerPort);
+}
+
+/**
+ * Whether a NetworkPolicy lets a pod (`podLabels`) open a TCP connection to `port` of `destination`, by the same
+ * rules for Egress (`to` peers). A named port in an egress rule names a port of the destination pod: not modelled.
+ */
+export function sends(policy: Json, podLabels: Record<string, string>, destination: Source, port: number): boolean {
+  return allows(policy, podLabels, 'Egress', destination, port, (name) => {
+    throw new Error(`egress port ${name}: a named port of the destination pod, not modelled`);
+  });
+}
+
+/**
+ * The NetworkPolicy API's decision for one direction. `policyTypes` defaults to Ingress, plus Egress when the
+ * policy has egress rules; a selected pod with the direction in `policyTypes` gets only what a rule allows.
+ */
+function allows(
+  policy: Json,
+  podLabels: Record<string, string>,
+  direction: 'Ingress' | 'Egress',
+  peer: Source,
+  port: number,
+  namedPort: (name: string) => number | undefined,
+): boolean {
   const spec = policy.spec as Json;
-  const types = (spec.policyTypes as string[] | undefined) ?? ['Ingress'];
-  if (!selects(spec.podSelector, podLabels) || !types.includes('Ingress')) return true;
+  const types = (spec.policyTypes as string[] | undefined) ?? (spec.egress === undefined ? ['Ingress'] : ['Ingress', 'Egress']);
+  if (!selects(spec.podSelector, podLabels) || !types.includes(direction)) return true;
   const portMatches = (rulePort: Json): boolean => {
     if ((rulePort.protocol ?? 'TCP') !== 'TCP') return false;
     if (rulePort.port === undefined) return true;
-    if (typeof rulePort.port === 'string') return containerPort(container, rulePort.port)?.containerPort === port;
+    if (typeof rulePort.port === 'string') return namedPort(rulePort.port) === port;
     return port >= rulePort.port && port <= (rulePort.endPort ?? rulePort.port);
   };
-  const peerMatches = (peer: Json): boolean => {
-    if (peer.ipBlock !== undefined) {
-      if (!('address' in source)) return false;
+  const peerMatches = (rulePeer: Json): boolean => {
+    if (rulePeer.ipBlock !== undefined) {
+      if (!('address' in peer)) return false;
       const family = (cidr: string): 'ipv4' | 'ipv6' => (isIPv6(cidr.split('/')[0]!) ? 'ipv6' : 'ipv4');
       const block = (cidrs: string[]): BlockList => {
         const list = new BlockList();
         for (const cidr of cidrs) list.addSubnet(cidr.split('/')[0]!, Number(cidr.split('/')[1]), family(cidr));
         return list;
       };
-      const ip = family(source.address);
-      return block([peer.ipBlock.cidr]).check(source.address, ip) && !block(peer.ipBlock.except ?? []).check(source.address, ip);
+      const ip = family(peer.address);
+      return block([rulePeer.ipBlock.cidr]).check(peer.address, ip) && !block(rulePeer.ipBlock.except ?? []).check(peer.address, ip);
     }
-    if (!('pod' in source)) return false;
-    const namespaceOk = peer.namespaceSelector === undefined ? source.sameNamespace : selects(peer.namespaceSelector, source.namespace);
-    return namespaceOk && (peer.podSelector === undefined || selects(peer.podSelector, source.pod));
+    if (!('pod' in peer)) return false;
+    const namespaceOk = rulePeer.namespaceSelector === undefined ? peer.sameNamespace : selects(rulePeer.namespaceSelector, peer.namespace);
+    return namespaceOk && (rulePeer.podSelector === undefined || selects(rulePeer.podSelector, peer.pod));
   };
-  return ((spec.ingress ?? []) as Json[]).some((rule) => {
+  const rules = ((direction === 'Ingress' ? spec.ingress : spec.egress) ?? []) as Json[];
+  return rules.some((rule) => {
     const ports = (rule.ports ?? []) as Json[];
-    const from = (rule.from ?? []) as Json[];
-    return (ports.length === 0 || ports.some(portMatches)) && (from.length === 0 || from.some(peerMatches));
+    const peers = ((direction === 'Ingress' ? rule.from : rule.to) ?? []) as Json[];
+    return (ports.length === 0 || ports.some(portMatches)) && (peers.length === 0 || peers.some(peerMatches));
   });
 }

@@ -1,10 +1,10 @@
 /**
  * The Dockerfile, parsed by `dockerfile-ast` (the parser behind the Dockerfile language server) into its build
- * stages, with the few readings the deploy suites need on top.
+ * stages, with the few readings the deploy suites and `npm run image:test` need on top.
  */
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { DockerfileParser, type Copy, type From, type ImageTemplate, type JSONInstruction } from 'dockerfile-ast';
+import { DockerfileParser, Run, type Copy, type From, type ImageTemplate, type JSONInstruction } from 'dockerfile-ast';
 import { ROOT } from './paths.js';
 
 /** One build stage: its `FROM` and the instructions up to the next (`getCOPYs()`, `getCMDs()`, `getENVs()`, …). */
@@ -16,9 +16,30 @@ export function readDockerfile(file = join(ROOT, 'Dockerfile')): Stage[] {
   return dockerfile.getFROMs().map((from) => dockerfile.getContainingImage(from.getRange().start) as Stage);
 }
 
-/** The stage's FROM: `getImage()` (e.g. `node:24.22.3-bookworm-slim`), `getBuildStage()` (its `AS` name or null). */
+/** The stage's FROM: `getImage()` (as written, e.g. `${NODE_IMAGE}`), `getBuildStage()` (its `AS` name or null). */
 export function fromOf(stage: Stage): From {
   return stage.getFROMs()[0]!;
+}
+
+/** The build arguments declared before the first FROM (the ones a FROM may use), with their defaults. */
+export function globalArgs(file = join(ROOT, 'Dockerfile')): Record<string, string> {
+  const properties = DockerfileParser.parse(readFileSync(file, 'utf8'))
+    .getInitialARGs()
+    .flatMap((arg) => arg.getProperty() ?? []);
+  return Object.fromEntries(properties.map((property) => [property.getName(), property.getUnescapedValue() ?? '']));
+}
+
+/**
+ * The image a stage starts from, as a build with no `--build-arg` resolves it (`node:24.22.3-bookworm-slim`), and
+ * the global build argument that names it, if its FROM is one (`${NODE_IMAGE}`).
+ */
+export function baseOf(stage: Stage, args: Record<string, string> = globalArgs()): { image: string; arg: string | undefined } {
+  const written = fromOf(stage).getImage() ?? '';
+  const arg = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(written)?.[1];
+  if (arg === undefined) return { image: written, arg };
+  const image = args[arg];
+  if (image === undefined || image === '') throw new Error(`FROM ${written}: no global ARG ${arg} with a default`);
+  return { image, arg };
 }
 
 /** The final stage, the one the image is. */
@@ -34,6 +55,31 @@ export function argsOf(stage: Stage, keyword: string): string[] {
     .getInstructions()
     .filter((instruction) => instruction.getKeyword() === keyword)
     .map((instruction) => instruction.getArgumentsContent() ?? '');
+}
+
+/** One RUN instruction: its command, and each `--mount` flag as its options (`{ type: 'secret', id: 'ca' }`). */
+export interface RunStep {
+  readonly command: string;
+  readonly mounts: ReadonlyArray<Readonly<Record<string, string>>>;
+}
+
+/** The stage's RUN instructions, in order. */
+export function runsOf(stage: Stage): RunStep[] {
+  return stage
+    .getInstructions()
+    .filter((instruction): instruction is Run => instruction instanceof Run)
+    .map((run) => ({
+      command: run.getArgumentsContent() ?? '',
+      mounts: run
+        .getFlags()
+        .filter((flag) => flag.getName() === 'mount')
+        .map((flag) => Object.fromEntries((flag.getValue() ?? '').split(',').map((option) => option.split('=', 2) as [string, string]))),
+    }));
+}
+
+/** A shell command without its leading `NAME=value` environment assignments: `npm ci …` of `A=1 B=2 npm ci …`. */
+export function programOf(command: string): string {
+  return command.replace(/^(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*/, '');
 }
 
 /** An exec-form instruction's argv (`CMD ["node", "dist/main.js"]`); throws on the shell form. */
