@@ -1,7 +1,7 @@
 /**
  * How the container image starts the server, read from the Dockerfile rather than copied: the final stage's last
  * `CMD` (exec form, `node [flags] <entry> [arguments]`), its `NODE_*` environment (`NODE_OPTIONS`) and the Node
- * release of its base image. The bench starts ours exactly so, and every other Node server with the same flags.
+ * release of the image its node binary comes from. The bench starts ours exactly so, and every other Node server with the same flags.
  */
 import { posix } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
@@ -46,8 +46,15 @@ export function imageCommand(dockerfile: string): ImageCommand {
     .flatMap((instruction) => instruction.getProperties())
     .filter((property) => property.getName().startsWith('NODE_'))
     .map((property) => [property.getName(), property.getValue() ?? ''] as const);
-  // `FROM ${NODE_IMAGE}` is expanded with the ARG's default.
-  const image = from.getExpandedArguments()[0]?.getValue() ?? '';
+  // Node's binary is the final stage's base image's, or the one it copies from another stage (a Debian run stage
+  // with `COPY --from=build /usr/local/bin/node …`); `FROM ${NODE_IMAGE}` is expanded with the ARG's default.
+  const nodeFrom = stage
+    .getCOPYs()
+    .find((copy) => copy.getArguments().some((argument) => /\/bin\/node$/.test(argument.getValue())))
+    ?.getFromFlag()
+    ?.getValue();
+  const source = parsed.getFROMs().find((candidate) => nodeFrom !== undefined && candidate.getBuildStage() === nodeFrom) ?? from;
+  const image = source.getExpandedArguments()[0]?.getValue() ?? '';
   return {
     nodeFlags: argv.slice(1, entryAt),
     entry: posix.relative(workdir, posix.resolve(workdir, argv[entryAt] ?? '')),

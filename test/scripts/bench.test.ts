@@ -133,6 +133,18 @@ describe('imageCommand', () => {
     });
   });
 
+  it('reads the Node release of the stage a Debian run stage copies node from', () => {
+    const text = [
+      'ARG NODE_IMAGE=node:24.22.3-bookworm-slim',
+      'ARG DEBIAN_IMAGE=debian:bookworm-slim',
+      'FROM ${NODE_IMAGE} AS build',
+      'FROM ${DEBIAN_IMAGE}',
+      'COPY --from=build /usr/local/bin/node /usr/local/bin/node',
+      'CMD ["node", "dist/main.js"]',
+    ].join('\n');
+    expect(imageCommand(text).nodeRelease).toBe('24.22.3');
+  });
+
   it('takes an absolute entry relative to the WORKDIR, and no flags when the CMD has none', () => {
     expect(imageCommand(dockerfile('CMD ["node", "/srv/app/dist/main.js"]'))).toMatchObject({
       nodeFlags: [],
