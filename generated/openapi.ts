@@ -29,6 +29,13 @@ export interface paths {
                         "application/json": components["schemas"]["JWKS"];
                     };
                 };
+                /** @description Not Modified: the representation matches the request's If-None-Match (RFC 9110 §15.4.5) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Bad request */
                 400: {
                     headers: {
@@ -83,12 +90,32 @@ export interface paths {
                         "application/json": components["schemas"]["ApiErrorResponse"];
                     };
                 };
+                /** @description Content too large: the request announces a body (RFC 9110 §15.5.14) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiErrorResponse"];
+                    };
+                };
+                /** @description Request header fields too large (RFC 6585 §5) */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiErrorResponse"];
+                    };
+                };
                 /** @description Failed to load keys */
                 500: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": components["schemas"]["ApiErrorResponse"];
+                    };
                 };
                 default: components["responses"]["DEFAULT_ERROR"];
             };
@@ -130,6 +157,13 @@ export interface paths {
                         "application/json": components["schemas"]["OAuthMetadata"];
                     };
                 };
+                /** @description Not Modified: the representation matches the request's If-None-Match (RFC 9110 §15.4.5) */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Bad request */
                 400: {
                     headers: {
@@ -177,6 +211,24 @@ export interface paths {
                 };
                 /** @description Conflict */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiErrorResponse"];
+                    };
+                };
+                /** @description Content too large: the request announces a body (RFC 9110 §15.5.14) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiErrorResponse"];
+                    };
+                };
+                /** @description Request header fields too large (RFC 6585 §5) */
+                431: {
                     headers: {
                         [name: string]: unknown;
                     };

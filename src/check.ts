@@ -1,13 +1,40 @@
 /**
- * `npm start -- --check` (or `node dist/main.js --check`): validates the configuration, the contract and the
- * keys without listening, prints the resolved metadata and a key summary, and exits 0 or 1. Made for operators'
+ * `npm start -- --check` (or `node dist/main.js --check`): validates the configuration, the contract, every
+ * document as its handler builds it and the keys without listening, prints the resolved metadata and a key
+ * summary, and exits 0 or 1. Made for operators'
  * CI: run it against the same environment and volumes as the deployment. It writes nothing: without `KEYS_DIR`
  * and with no development key yet, it says what `npm start` would do instead of generating one.
  */
 import type { ConfigReading } from './config.js';
-import { reviewConfig, type ReviewOptions } from './config-review.js';
-import { ConfigError, ServiceError } from './errors.js';
+import { reviewConfig, type ConfigReview, type ReviewOptions } from './config-review.js';
+import { registerHandlers } from './documents/handlers.js';
+import { bindHandlers } from './documents/registry.js';
+import { ConfigError, DocumentInvalidError, ServiceError } from './errors.js';
 import { keyReport } from './keys/key-report.js';
+import type { OAuthMetadata } from './metadata/types.js';
+
+/**
+ * Every document as the service would build it from its handler (the keys as scanned, the metadata for `PORT`),
+ * validated against its success schema in `openapi.json`: one line per problem naming the operation, the JSON
+ * pointer and the rule; empty when all validate. Unlike the boot, a source that changes (the keys) fails here too:
+ * the service would answer 500 until its data changes.
+ */
+function documentProblems(review: ConfigReview, metadata: OAuthMetadata): string[] {
+  const operations = new Map(review.contract.operations.map((op) => [op.id, `${op.id} (${op.method.toUpperCase()} ${op.path})`]));
+  const jwks = review.keys?.jwks ?? { keys: [] };
+  const problems: string[] = [];
+  try {
+    const keys = { current: () => jwks, subscribe: () => () => undefined };
+    const handlers = registerHandlers({ keys, metadata });
+    bindHandlers(review.contract, handlers, (event) => {
+      if (event.kind === 'rejected') problems.push(...event.problems.map((problem) => `${operations.get(event.operationId)} ${problem}`));
+    }).close();
+  } catch (error) {
+    if (!(error instanceof DocumentInvalidError)) throw error;
+    problems.push(...error.problems);
+  }
+  return problems;
+}
 
 /**
  * Runs the check on `reading` (see `readConfig`), writing the report with `write`; resolves with the exit code.
@@ -32,15 +59,18 @@ export async function runCheck(reading: ConfigReading, write: (line: string) => 
   write('metadata:');
   // Nothing is bound: the issuer's default takes the configured PORT.
   write(JSON.stringify(review.metadata, null, 2));
+  const documents = documentProblems(review, review.metadata);
+  if (documents.length === 0) write('documents: each built from its handler and valid against openapi.json');
+  else write(`FAIL documents that do not validate against openapi.json:\n${documents.map((line) => `  - ${line}`).join('\n')}`);
   if (review.keys === undefined) {
     write(
       `keys: KEYS_DIR is not set and ${review.keysDir} holds no key; npm start would generate a development key there (for development only)`,
     );
-    return 0;
+    return documents.length === 0 ? 0 : 1;
   }
   const report = keyReport(review.keysDir, review.keys);
   report.lines.forEach(write);
   if (review.keys.jwks.keys.length === 0) write('FAIL no key is published: the JWKS endpoint would answer 500');
   else if (!report.ok) write('FAIL some key files are refused (see above)');
-  return report.ok ? 0 : 1;
+  return report.ok && documents.length === 0 ? 0 : 1;
 }

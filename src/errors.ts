@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'ERR_CONFIG_INVALID'
   | 'ERR_SPEC_INVALID'
   | 'ERR_HANDLER_MISSING'
+  | 'ERR_DOCUMENT_INVALID'
   | 'ERR_KEY_INVALID'
   | 'ERR_KEYS_DIR'
   | 'ERR_USAGE'
@@ -171,6 +172,23 @@ export class HandlerMissingError extends ServiceError {
     super(`openapi.json defines operations with no handler: ${operations.join(', ')}; register their handlers in ${handlersFile}`);
     this.operations = operations;
     this.handlersFile = handlersFile;
+  }
+}
+
+/**
+ * The data of handlers whose documents never change does not validate against `openapi.json`: the service would
+ * only ever answer them with 500. `problems` has one line per problem, naming the operation, the JSON pointer and
+ * the rule; `handlersFile` is where the handlers are.
+ */
+export class DocumentInvalidError extends ServiceError {
+  readonly code = 'ERR_DOCUMENT_INVALID';
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], handlersFile: string) {
+    super(
+      `documents that never change do not validate against openapi.json: ${problems.join('; ')}; ` +
+        `fix the data of their handlers (${handlersFile}) or the schema`,
+    );
+    this.problems = problems;
   }
 }
 

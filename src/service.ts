@@ -113,6 +113,17 @@ async function prepareService(config: Config, options: ServiceOptions = {}): Pro
   return { contract, operations, keys, keysDir, close: () => keys.close() };
 }
 
+/**
+ * Builds every document from its handler before anything listens, with the metadata as it would be for the
+ * configured `PORT` (as `--check` does), and drops them: a document that never changes and does not validate
+ * refuses the boot here ({@link bindHandlers}). Problems of the metadata itself are left to its resolution for
+ * the bound port, which names them.
+ */
+function checkDocuments(config: Config, { contract, keys }: PreparedService): void {
+  const metadata = checkMetadata(config, contract, config.port).metadata;
+  if (metadata !== undefined) bindHandlers(contract, registerHandlers({ keys, metadata }), () => undefined).close();
+}
+
 /** Logs document rebuilds and counts rejected ones. */
 function documentEvents(logger: Logger, metrics: Metrics): (event: DocumentEvent) => void {
   return (event) => {
@@ -145,6 +156,12 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const logger = options.logger ?? silentLogger();
   const prepared = await prepareService(config, { ...options, logger });
   const { contract, keys } = prepared;
+  try {
+    checkDocuments(config, prepared);
+  } catch (error) {
+    prepared.close();
+    throw error;
+  }
   const metrics = createMetrics(() => keys.stats);
   const drainState = { draining: false };
   const limits = options.serverLimits ?? {};

@@ -56,6 +56,7 @@ const OPERATION_OBJECT = {
   security: [],
   responses: {
     '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${SCHEMA_NAME}` } } } },
+    '304': { description: 'Not Modified' },
     '4XX': { $ref: '#/components/responses/DEFAULT_ERROR' },
     default: { $ref: '#/components/responses/DEFAULT_ERROR' },
   },

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../src/service.js';
 import { closed, parseResponses, raw, rawSocket, streamBody, type ParsedResponse } from './support/http.js';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
-import { componentErrors, contractErrors, errorAnswerErrors, operationsOf } from './support/openapi.js';
+import { componentErrors, contractErrors, errorAnswerErrors, operationsOf, type ErrorAnswer } from './support/openapi.js';
 import { startTestService } from './support/service.js';
 
 /** The largest body a request may announce and still get its normal answer: the service's own bound (1 KiB, src/http/framing.ts). */
@@ -103,7 +103,7 @@ describe('errors', () => {
     const response = await fetch(keyless.url + path);
     expect(response.status).toBe(500);
     const body = (await response.json()) as { message: string };
-    // Its 500 is declared without a body: the answer is an ApiErrorResponse.
+    // Its 500 declares an ApiErrorResponse.
     expect(errorAnswerErrors('routed', path, 'get', 500, body)).toBeNull();
     expect(componentErrors('ApiErrorResponse', body)).toBeNull();
     expect(body.message).toBe('Failed to load keys');
@@ -113,12 +113,13 @@ describe('errors', () => {
 });
 
 /**
- * Schema problems of an answer refused before routing (a path of the contract with a trailing slash, a request's
- * framing): whatever the operations declare, no operation answered it.
+ * Schema problems of an answer refused before routing (a path of the contract with a trailing slash, a request
+ * Node's parser refuses): whatever the operations declare, no operation answered it. A request refused for its
+ * framing (`routed`) names its operation, and is answered as that operation declares.
  */
-function errorProblems(path: string, method: string, response: ParsedResponse): unknown[] | null {
+function errorProblems(path: string, method: string, response: ParsedResponse, kind: ErrorAnswer = 'unrouted'): unknown[] | null {
   expect(response.headers['content-type']).toBe('application/json');
-  return errorAnswerErrors('unrouted', path, method, response.status, JSON.parse(response.body));
+  return errorAnswerErrors(kind, path, method, response.status, JSON.parse(response.body));
 }
 
 /** The one answer to raw request bytes. */
@@ -140,10 +141,10 @@ describe.each(operationsOf())('hostile requests to $method $path', ({ path, meth
   it.each([
     ['no Host on HTTP/1.1', ''],
     ['two Host headers', 'Host: a.example.com\r\nHost: b.example.com\r\n'],
-  ])('%s: 400 with an ApiErrorResponse', async (_case, host) => {
+  ])('%s: 400 in the shape its operation declares', async (_case, host) => {
     const response = await only(`${verb} ${path} HTTP/1.1\r\n${host}\r\n`);
     expect(response.status).toBe(400);
-    expect(errorProblems(path, method, response)).toBeNull();
+    expect(errorProblems(path, method, response, 'routed')).toBeNull();
   });
 
   it(`a body of at most ${BODY_LIMIT_BYTES} bytes is not read: the normal answer, Connection: close`, async () => {
@@ -153,11 +154,11 @@ describe.each(operationsOf())('hostile requests to $method $path', ({ path, meth
     expect(contractErrors(path, method, 200, JSON.parse(response.body))).toBeNull();
   });
 
-  it('a longer body: 413 with an ApiErrorResponse, Connection: close', async () => {
+  it('a longer body: 413 in the shape its operation declares, Connection: close', async () => {
     const response = await only(`${verb} ${path} HTTP/1.1\r\nHost: x\r\nContent-Length: ${BODY_LIMIT_BYTES + 1}\r\n\r\n`);
     expect(response.status).toBe(413);
     expect(response.headers.connection).toBe('close');
-    expect(errorProblems(path, method, response)).toBeNull();
+    expect(errorProblems(path, method, response, 'routed')).toBeNull();
   });
 
   it('a body streamed without end (Content-Length: 10^12): the 413 and a closed connection, the stream cut off', async () => {

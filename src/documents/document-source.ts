@@ -15,9 +15,14 @@ export interface DocumentSource<T> {
   current(): T;
   /** Calls `listener` after every change of {@link DocumentSource.current}; returns an unsubscribe. */
   subscribe(listener: () => void): () => void;
+  /**
+   * Whether the document never changes while the service runs: one that does not validate then never will, so
+   * the service refuses to start (and `npm run check` fails) instead of serving 500 (`registry.ts`).
+   */
+  readonly constant?: boolean;
 }
 
 /** A document that never changes while the service runs, e.g. the metadata resolved at startup. */
 export function constantSource<T>(value: T): DocumentSource<T> {
-  return { current: () => value, subscribe: () => () => undefined };
+  return { current: () => value, subscribe: () => () => undefined, constant: true };
 }

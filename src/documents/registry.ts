@@ -6,7 +6,7 @@
  */
 import type { Contract } from '../contract/contract.js';
 import { formatSchemaProblem } from '../contract/schema-problems.js';
-import { HandlerMissingError, SpecError } from '../errors.js';
+import { DocumentInvalidError, HandlerMissingError, SpecError } from '../errors.js';
 import type { DocumentSource } from './document-source.js';
 import { HANDLERS_FILE } from './handlers.js';
 import type { AnyOperationHandler } from './operation-handler.js';
@@ -27,8 +27,10 @@ export interface PublishedDocuments {
 /**
  * Connects each operation of `contract` to its handler: for a document, builds and validates the first
  * representation now and rebuilds on every notification of the handler's source. Throws
- * {@link HandlerMissingError} naming operations without a handler, and a {@link SpecError} for a handler whose
- * operation the loaded contract does not define or that is of the wrong kind.
+ * {@link HandlerMissingError} naming operations without a handler, a {@link SpecError} for a handler whose
+ * operation the loaded contract does not define or that is of the wrong kind, and a {@link DocumentInvalidError}
+ * when a document that never changes (a constant source) does not validate: it would only ever be a 500. A source
+ * that changes (the key store) keeps its rule: its last good document, or 500 until there is one.
  */
 export function bindHandlers(
   contract: Contract,
@@ -52,6 +54,7 @@ export function bindHandlers(
   const byId = new Map<string, PublishedDocument>();
   const operations = new Map<string, AnyOperationHandler>();
   const unsubscribes: Array<() => void> = [];
+  const invalid: string[] = [];
   for (const operation of contract.operations) {
     const handler = handlers[operation.id];
     if (typeof handler === 'function') {
@@ -60,11 +63,23 @@ export function bindHandlers(
     }
     const source = handler as DocumentSource<unknown>;
     const validate = (body: unknown): string[] => contract.responseIssues(operation.id, 200, body).map(formatSchemaProblem);
-    const document = new PublishedDocument(operation.id, validate, emit, operation.mediaTypes['200']);
+    const document = new PublishedDocument(operation.id, validate, emit, {
+      mediaType: operation.mediaTypes['200'] ?? 'application/json',
+      notModified: '304' in operation.responses,
+    });
+    if (source.constant === true) {
+      const problems = validate(source.current());
+      invalid.push(...problems.map((problem) => `${operation.id} (${operation.method.toUpperCase()} ${operation.path}) ${problem}`));
+      if (problems.length > 0) continue;
+    }
     const rebuild = (): void => document.rebuild(() => source.current());
     unsubscribes.push(source.subscribe(rebuild));
     rebuild();
     byId.set(operation.id, document);
+  }
+  if (invalid.length > 0) {
+    unsubscribes.forEach((unsubscribe) => unsubscribe());
+    throw new DocumentInvalidError(invalid, HANDLERS_FILE);
   }
   return {
     get(operationId) {

@@ -11,6 +11,8 @@ export interface Representation {
   readonly body: Buffer;
   /** The JSON media type the operation declares for its 200: `application/json`, `application/jwk-set+json`. */
   readonly mediaType: string;
+  /** Whether a matching `If-None-Match` is answered 304: only where the operation declares a 304. */
+  readonly notModified: boolean;
   /**
    * Strong entity tag computed from the body bytes only (RFC 9110 §8.8.3), so replicas and restarts serving the
    * same content agree on it.
@@ -28,8 +30,16 @@ export type DocumentEvent =
   | { readonly kind: 'rejected'; readonly operationId: string; readonly problems: readonly string[]; readonly kept: boolean }
   | { readonly kind: 'unavailable'; readonly operationId: string; readonly error: HttpError };
 
-function representationOf(body: Buffer, mediaType: string): Representation {
-  return { body, mediaType, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
+/** How an operation's document is served, from what it declares. */
+export interface DocumentAnswer {
+  /** Its `200`'s JSON media type. */
+  readonly mediaType: string;
+  /** Whether it declares a `304`. */
+  readonly notModified: boolean;
+}
+
+function representationOf(body: Buffer, answer: DocumentAnswer): Representation {
+  return { body, ...answer, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
 }
 
 /**
@@ -42,18 +52,18 @@ export class PublishedDocument {
   #state: DocumentState = { ok: false, error: new DocumentUnavailableError() };
   readonly #validate: (body: unknown) => readonly string[];
   readonly #emit: (event: DocumentEvent) => void;
-  readonly #mediaType: string;
+  readonly #answer: DocumentAnswer;
 
   constructor(
     operationId: string,
     validate: (body: unknown) => readonly string[],
     emit: (event: DocumentEvent) => void,
-    mediaType = 'application/json',
+    answer: DocumentAnswer = { mediaType: 'application/json', notModified: false },
   ) {
     this.operationId = operationId;
     this.#validate = validate;
     this.#emit = emit;
-    this.#mediaType = mediaType;
+    this.#answer = answer;
   }
 
   /** The state served now. */
@@ -83,7 +93,7 @@ export class PublishedDocument {
       this.#reject(problems);
       return;
     }
-    const representation = representationOf(Buffer.from(JSON.stringify(value)), this.#mediaType);
+    const representation = representationOf(Buffer.from(JSON.stringify(value)), this.#answer);
     this.#state = { ok: true, representation };
     this.#emit({ kind: 'published', operationId: this.operationId, etag: representation.etag, bytes: representation.body.length });
   }

@@ -1,8 +1,8 @@
 /**
  * Answering with an operation's prebuilt, validated representation (`src/documents/`): per request, a lookup of
- * the answer's head, built once per representation, and the conditional GET of RFC 9110 §13.1.2: an
- * `If-None-Match` holding the tag, a list containing it, its weak form, or `*` answers 304 Not Modified without a
- * body (the comparison is weak, as §13.1.2 requires).
+ * the answer's head, built once per representation, and the conditional GET of RFC 9110 §13.1.2 where the
+ * operation declares a 304: an `If-None-Match` holding the tag, a list containing it, its weak form, or `*`
+ * answers 304 Not Modified without a body (the comparison is weak, as §13.1.2 requires).
  *
  * The head is written with one `writeHead` and the body with `end`, with Koa's response handling turned off for
  * the request (`ctx.respond = false`, Koa's documented way out): setting the dozen fields one by one (Node's
@@ -68,7 +68,7 @@ export class DocumentAnswers {
   answer(ctx: Context, representation: Representation, requestId: string, varying: readonly string[]): void {
     const heads = this.#heads.get(representation) ?? this.#build(representation);
     const res = ctx.res;
-    const notModified = ifNoneMatchHits(ctx.req.headers['if-none-match'], representation.etag);
+    const notModified = representation.notModified && ifNoneMatchHits(ctx.req.headers['if-none-match'], representation.etag);
     const own = notModified ? heads.notModified : heads.ok;
     const head = varying.length === 0 ? own : own.concat(varying);
     head[1] = requestId;

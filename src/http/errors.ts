@@ -31,8 +31,8 @@ type UpstreamError = components['schemas']['Error'];
 /** What an error body is made of. */
 export type RenderedError = Pick<HttpError, 'status' | 'message' | 'type' | 'code' | 'detail'>;
 
-/** Headers every error answer carries: errors must never be cached by clients or CDNs. */
-const ERROR_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' } as const;
+/** The media type of an error answer unless its operation declares another JSON one for its status. */
+const JSON_TYPE = 'application/json';
 
 /** This file, as the boot refusal for an error schema no shape satisfies names it. */
 const RENDERERS_FILE = 'src/http/errors.ts';
@@ -104,6 +104,8 @@ interface SchemaUse {
 export interface ErrorRendering {
   /** The body for `error` answered to `method` on `path`; `route` is the matched path of `openapi.json`, if any. */
   body(error: HttpError, route: string | undefined, method: string, path: string): unknown;
+  /** The media type of that answer: the one its operation declares for the status, else `application/json`. */
+  mediaType(error: HttpError, route: string | undefined, method: string): string;
 }
 
 const renderings = new WeakMap<Contract, ErrorRendering>();
@@ -174,27 +176,46 @@ function buildRendering(contract: Contract): ErrorRendering {
     entry.methods.set(operation.method.toUpperCase(), operation.id);
     paths.set(operation.path, entry);
   }
-  // Statuses are those of the error classes, a handful: each operation's shape per status is looked up once.
-  const byOperation = new Map<string, Map<number, ErrorShape>>();
-  const operationShape = (operationId: string, status: number): ErrorShape => {
-    let byStatus = byOperation.get(operationId);
-    if (byStatus === undefined) byOperation.set(operationId, (byStatus = new Map<number, ErrorShape>()));
-    let shape = byStatus.get(status);
-    if (shape === undefined) byStatus.set(status, (shape = shapeOf(operationErrorValidator(contract, operationId, status))));
-    return shape;
+  // The media type an operation declares for a status, when the body follows what it declares there.
+  const declaredMediaType = (operationId: string, status: number): string => {
+    const declared = contract.declaredResponse(operationId, status);
+    const operation = contract.operations.find((candidate) => candidate.id === operationId);
+    return declared?.validator === null || declared === undefined ? JSON_TYPE : (operation?.mediaTypes[declared.key] ?? JSON_TYPE);
   };
+  // Statuses are those of the error classes, a handful: each operation's answer per status is looked up once.
+  type Answer = { readonly shape: ErrorShape; readonly mediaType: string };
+  const byOperation = new Map<string, Map<number, Answer>>();
+  const operationAnswer = (operationId: string, status: number): Answer => {
+    let byStatus = byOperation.get(operationId);
+    if (byStatus === undefined) byOperation.set(operationId, (byStatus = new Map<number, Answer>()));
+    let answer = byStatus.get(status);
+    if (answer === undefined) {
+      answer = {
+        shape: shapeOf(operationErrorValidator(contract, operationId, status)),
+        mediaType: declaredMediaType(operationId, status),
+      };
+      byStatus.set(status, answer);
+    }
+    return answer;
+  };
+  const operationOf = (route: string | undefined, method: string): string | undefined =>
+    route === undefined ? undefined : paths.get(route)?.methods.get(method);
 
   return {
     body(error, route, method, path) {
       const entry = route === undefined ? undefined : paths.get(route);
-      const operationId = entry?.methods.get(method);
+      const operationId = operationOf(route, method);
       const shape =
         operationId !== undefined
-          ? operationShape(operationId, error.status)
+          ? operationAnswer(operationId, error.status).shape
           : entry !== undefined && error.status === 405
             ? entry.methodNotAllowed
             : fallback;
       return shape.render(error, path);
+    },
+    mediaType(error, route, method) {
+      const operationId = operationOf(route, method);
+      return operationId === undefined ? JSON_TYPE : operationAnswer(operationId, error.status).mediaType;
     },
   };
 }
@@ -204,15 +225,19 @@ function toHttpError(error: unknown): HttpError {
   return error instanceof HttpError ? error : new InternalError({ cause: error });
 }
 
-/** Writes `error` as the response, replacing whatever a later middleware had set. */
+/**
+ * Writes `error` as the response, replacing whatever a later middleware had set. Errors are never cached by clients
+ * or CDNs. A request refused for its framing is answered as the operation it names declares (`framing.ts`).
+ */
 function renderError(ctx: Context, error: HttpError, rendering: ErrorRendering): void {
   const state = ctx.state as ErrorState & RouteState;
   state.error = error;
+  const route = state.refusedFor ?? state.route;
   ctx.status = error.status;
-  ctx.set(ERROR_HEADERS);
+  ctx.set({ 'Content-Type': rendering.mediaType(error, route, ctx.method), 'Cache-Control': 'no-store' });
   ctx.remove('ETag');
   if (error instanceof MethodNotAllowedError) ctx.set('Allow', error.allow.join(', '));
-  ctx.body = Buffer.from(JSON.stringify(rendering.body(error, state.route, ctx.method, ctx.path)));
+  ctx.body = Buffer.from(JSON.stringify(rendering.body(error, route, ctx.method, ctx.path)));
 }
 
 /**

@@ -89,10 +89,13 @@ export function closeUnread(req: IncomingMessage, res: ServerResponse): void {
 /**
  * Refuses a request whose head is not acceptable (see the module comment), before routing: throws `error` (the
  * 400 or 413 of {@link framingError}), labels the request `(malformed)` for the metrics and closes the connection
- * after the answer (like nginx, a client that frames requests wrongly gets no further ones read).
+ * after the answer (like nginx, a client that frames requests wrongly gets no further ones read). `path`: the path
+ * of `openapi.json` the request is for, if any, whose operation's declarations its error follows.
  */
-export function refuseBadFraming(ctx: Context, error: HttpError): never {
-  (ctx.state as RouteState).route = MALFORMED_ROUTE;
+export function refuseBadFraming(ctx: Context, error: HttpError, path?: string): never {
+  const state = ctx.state as RouteState;
+  state.route = MALFORMED_ROUTE;
+  state.refusedFor = path;
   ctx.res.shouldKeepAlive = false;
   throw error;
 }

@@ -157,7 +157,7 @@ export async function prepareOperationTier(
       const framing = reads ? (hostError(req) ?? requestBodyError(req, compiled.requestBody.mediaType)) : framingError(req);
       if (framing !== undefined) {
         if (reads) closeUnread(req, ctx.res);
-        refuseBadFraming(ctx, framing);
+        refuseBadFraming(ctx, framing, entry.path);
       }
       let body: unknown;
       if (reads && announcesBody(req.headers)) {

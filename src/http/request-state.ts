@@ -14,6 +14,11 @@ export interface RequestIdState {
 export interface RouteState {
   /** The matched path template of `openapi.json` (or `(malformed)`), a bounded label set for metrics. */
   route?: string;
+  /**
+   * The path of `openapi.json` a request refused for its framing (`(malformed)` for the metrics) was for: its error
+   * has the body that path's operation declares for the status.
+   */
+  refusedFor?: string;
 }
 
 /** Set by the error renderer (`errors.ts`). */

@@ -97,7 +97,7 @@ export function contractRouter(contract: Contract, options: RouterOptions): Midd
     }
     // Every other answer goes through Koa, with the headers every answer carries.
     setCommonHeaders(ctx);
-    if (framing !== undefined) refuseBadFraming(ctx, framing);
+    if (framing !== undefined) refuseBadFraming(ctx, framing, route?.template);
     // Only origin-form and absolute-form targets name a resource here (RFC 9112 §3.2); `*` and authority-form
     // are malformed for these endpoints.
     if (path.charCodeAt(0) !== 47 /* / */) throw new BadRequestError('The request target is not a path');
