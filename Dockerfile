@@ -56,8 +56,8 @@ EXPOSE 3000 9090
 # user; nothing in the process looks it up by name, so /etc/passwd needs no entry).
 USER 1000:1000
 # Exec form, with no entrypoint and no shell in between: node is PID 1 and receives SIGTERM itself, and
-# src/main.ts drains before exiting. Otherwise package.json's start script, plus --max-semi-space-size=4: this Node
-# (24, V8 13) grows the young generation up to 2 x 64 MB under load and no longer lets the server cap it at run
-# time (src/observability/young-generation.ts); on the command line the cap costs it nothing at startup (measured
-# 159 -> 163 ms to the first answer), unlike Node 20's ~35 ms.
+# src/main.ts drains before exiting. Otherwise package.json's start script, plus --max-semi-space-size=4, the
+# documented way to cap V8's young generation (set at startup, never changed at run time): this Node (24, V8 13)
+# grows it up to 2 x 64 MB under load; capped, it costs nothing at startup (measured 159 -> 163 ms to the first
+# answer). docs/deploying.md says how to change it (NODE_OPTIONS works too).
 CMD ["node", "--max-semi-space-size=4", "dist/main.js"]

@@ -57,8 +57,8 @@ export interface Config {
    */
   readonly adminHost: string;
   /**
-   * `MAX_CONNECTIONS`: open connections the public listener accepts; beyond it a new connection is closed at once
-   * and counted. Default 5000, sized for the pod's 400Mi memory limit (deploy/kubernetes/deployment.yaml): a
+   * `MAX_CONNECTIONS`: open connections the public listener accepts; beyond it the oldest idle keep-alive one is
+   * closed to admit a new one, or the new one is closed at once when none is idle, and either is counted. Default 5000, sized for the pod's 400Mi memory limit (deploy/kubernetes/deployment.yaml): a
    * connection costs about 9 KiB idle and up to about 24 KiB while it holds an incomplete 16 KiB request head, so
    * 5000 of the worst kind (about 120 MB) plus the ~120 MiB the service holds at its peak under sustained load stays
    * well inside the limit. Raise it together with the memory limit.

@@ -10,8 +10,8 @@ import { defineCommand, runAsProcess, type CommandIo } from './cli/command.js';
 import { readConfig } from './config.js';
 import { reviewConfig } from './config-review.js';
 import { ConfigError } from './errors.js';
-import { createLogger, flushDestination, stdoutDestination } from './observability/logger.js';
-import { capYoungGeneration } from './observability/young-generation.js';
+import { stdoutOutput } from './observability/log-output.js';
+import { createLogger } from './observability/logger.js';
 import { startService } from './service.js';
 
 /** The operations the server answers, as the build compiled them from `openapi.json`: one line each. */
@@ -26,6 +26,9 @@ ${SERVED}
   -h, --help  show this text
 
 Settings come from the environment; see README.md.`;
+
+/** Time the log's last lines get to reach stdout's reader at exit. */
+const LOG_CLOSE_MS = 1000;
 
 const command = defineCommand({
   usage: USAGE,
@@ -44,47 +47,35 @@ async function serve(): Promise<undefined> {
   // everything that depends on it; with a valid one, the service gathers its own (see openKeys).
   if (reading.problems.length > 0) throw new ConfigError((await reviewConfig(reading)).problems);
   const { config } = reading;
-  // Stdout written in batches (see stdoutDestination); whatever is still buffered is written on any exit, including
-  // process.exit() after shutdown and a crash.
-  const destination = stdoutDestination();
-  // The request lines still held by the service (see request-records.ts) go into the batch first.
-  let flushRequestLog = (): void => undefined;
-  process.on('exit', () => {
-    flushRequestLog();
-    flushDestination(destination);
-  });
-  const logger = createLogger(config.logLevel, destination);
-  const starting = startService(config, { logger });
+  // The log's destination, shared by every logger of the process (see log-output.ts).
+  const output = stdoutOutput();
+  const logger = createLogger(config.logLevel, output.stream);
+  const starting = startService(config, { logger, droppedLogLines: output.dropped });
+  /** Exits once the log is written, or abandoned after a second if its reader does not read. */
+  const exit = (code: number): void => void output.close(LOG_CLOSE_MS).then(() => process.exit(code));
   let signals = 0;
   const stop = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      exit(1);
+      return;
     }
     logger.info({ signal }, 'signal received');
     // The drain itself is bounded by SHUTDOWN_TIMEOUT_MS; this guard only covers a bug in it.
-    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000).unref();
+    setTimeout(() => exit(1), config.shutdownTimeoutMs + 1000).unref();
     // A signal during the boot drains once it is done; a boot that fails exits through the command runner.
     void starting
       .then((service) => service.shutdown())
       .then(
-        () => process.exit(0),
+        () => exit(0),
         () => undefined,
       );
   };
   // Handled from the start: a supervisor may signal as soon as it reads `listening`, which the boot logs.
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  let service: Awaited<typeof starting>;
-  try {
-    service = await starting;
-    flushRequestLog = service.flushRequestLog;
-  } finally {
-    // The startup lines (`listening` last, or what led to a boot failure) go out now, not with the next batch.
-    flushDestination(destination);
-  }
-  capYoungGeneration();
+  const service = await starting;
   process.on('SIGHUP', () => void service.keys.reload());
   return undefined;
 }

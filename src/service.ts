@@ -28,6 +28,8 @@ import { createMetrics, type Metrics } from './observability/metrics.js';
 /** Options that are not configuration: injection points for tests and tools. */
 export interface ServiceOptions extends ReviewOptions {
   readonly logger?: Logger;
+  /** Log lines dropped so far because the log's reader was behind, for `log_lines_dropped_total` (`log-output.ts`). */
+  readonly droppedLogLines?: () => number;
   /** Replaces some server limits of both listeners (tests use small timeouts); default `SERVER_LIMITS`. */
   readonly serverLimits?: Partial<ServerLimits>;
 }
@@ -58,8 +60,6 @@ export interface RunningService extends PreparedService {
   readonly metrics: Metrics;
   /** Drains and stops both listeners (see `drain`); resolves when everything is closed. Idempotent. */
   shutdown(): Promise<void>;
-  /** Writes the request log lines not yet written (they are written in batches); for process exit. */
-  readonly flushRequestLog: () => void;
 }
 
 /**
@@ -162,7 +162,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     prepared.close();
     throw error;
   }
-  const metrics = createMetrics(() => keys.stats);
+  const metrics = createMetrics({ keys: () => keys.stats, droppedLogLines: options.droppedLogLines });
   const drainState = { draining: false };
   const limits = options.serverLimits ?? {};
   const publicServer = createLimitedServer({
@@ -202,7 +202,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     cacheMaxAge: config.cacheMaxAge,
     operations,
   });
-  answerWith(publicServer, app.koa.callback(), operations?.readsBody);
+  answerWith(publicServer, app, operations?.readsBody);
   metrics.countConnections(
     () => new Promise((resolve) => publicServer.getConnections((error, count) => resolve(error === null ? count : 0))),
   );
@@ -228,7 +228,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
       drainState.draining = true;
       logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining connections');
       await drain(publicServer, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
-      app.flushRequestLog();
       documents.close();
       prepared.close();
       adminServer.close();
@@ -249,6 +248,5 @@ export async function startService(config: Config, options: ServiceOptions = {})
     url: `http://${hostForUrl(config.host)}:${port}`,
     adminUrl: `http://${hostForUrl(config.adminHost)}:${adminPort}`,
     shutdown,
-    flushRequestLog: app.flushRequestLog,
   };
 }

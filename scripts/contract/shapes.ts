@@ -4,7 +4,7 @@
  *
  * - a **document**: a GET with no parameters and no request body whose `200` has a JSON body, and no other
  *   success status. Its answer does not depend on the request, so it is built once per change of its data and
- *   served prebuilt, with a strong ETag, `304` (where declared) and HEAD (`src/documents/`, `src/http/answer.ts`);
+ *   served prebuilt, with a strong ETag, `304` (where declared) and HEAD (`src/documents/`, `src/http/front.ts`);
  * - an **operation**: everything else. openapi-backend matches and validates its requests at run time, its
  *   handler receives the validated inputs and returns a status and a body (`src/http/operations.ts`).
  *

@@ -4,12 +4,13 @@
  * is not HTTP (RFC 9112 §2.2), then the connection is closed. Requests parsed before the malformed one on the same
  * connection (pipelining, RFC 9112 §9.3.2) are answered first, in order.
  */
-import type { Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { BadRequestError, HeadersTooLargeError, type HttpError } from '../errors.js';
 import type { DropReason } from '../observability/metrics.js';
+import type { Connections } from './connections.js';
 import { errorBody } from './errors.js';
-import { newRequestId } from './request-id.js';
+import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /** A malformed request the server answered itself. */
@@ -27,7 +28,7 @@ export interface MalformedAnswer {
 export interface ServerEvents {
   /** A request answered 400 or 431 because it could not be parsed. */
   malformed?(answer: MalformedAnswer): void;
-  /** A connection closed without an answer. */
+  /** A connection closed on the listener's own initiative. */
   dropped?(reason: DropReason): void;
 }
 
@@ -41,32 +42,8 @@ function rawAnswer(error: HttpError, requestId: string): string {
   return `HTTP/1.1 ${error.status} ${error.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** Node's own field for the response it is writing on a socket; it assigns the next pipelined one when that finishes. */
-type HttpSocket = Socket & { _httpMessage?: ServerResponse | null };
-
-/**
- * Calls `then` once every response on `socket` has finished (or the connection is gone). Node writes pipelined
- * responses one at a time: the current one is `socket._httpMessage` (Node's own `clientError` fallback reads it
- * too), and when it finishes Node's own listener, registered before ours, assigns the next.
- */
-function afterPipelinedAnswers(socket: HttpSocket, then: () => void): void {
-  const current = socket._httpMessage;
-  if (current === null || current === undefined || socket.destroyed) {
-    then();
-    return;
-  }
-  let done = false;
-  const next = (): void => {
-    if (done) return;
-    done = true;
-    afterPipelinedAnswers(socket, then);
-  };
-  current.once('finish', next);
-  current.once('close', next);
-}
-
-/** Installs the `clientError` handler on `server`. */
-export function answerClientErrors(server: Server, events: ServerEvents): void {
+/** Installs the `clientError` handler on `server`, whose answers `connections` tracks. */
+export function answerClientErrors(server: Server, connections: Connections, events: ServerEvents): void {
   // Once the parser has failed, every later read on the connection fails again; only the first error is answered.
   const answered = new WeakSet<Socket>();
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -82,7 +59,7 @@ export function answerClientErrors(server: Server, events: ServerEvents): void {
       socket.destroy();
       return;
     }
-    afterPipelinedAnswers(socket, () => {
+    connections.whenAnswered(socket, () => {
       // An earlier answer may have closed the connection (`Connection: close`, a request with a body).
       if (!socket.writable) {
         socket.destroy();
@@ -92,7 +69,7 @@ export function answerClientErrors(server: Server, events: ServerEvents): void {
         error.code === 'HPE_HEADER_OVERFLOW'
           ? new HeadersTooLargeError('The request headers are too large')
           : new BadRequestError('The request is not valid HTTP');
-      const requestId = newRequestId();
+      const requestId = requestIdOf(undefined);
       socket.end(rawAnswer(answer, requestId), () => socket.destroy());
       events.malformed?.({ status: answer.status, requestId, code: answer.code, parserCode: error.code ?? 'unknown' });
     });

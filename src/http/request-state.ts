@@ -1,14 +1,8 @@
 /**
- * What the layers of the public app leave on `ctx.state`: the request id for the answer, and for the request log
- * line and the metrics (`observe.ts`) the route the router or the framing check matched and the error the error
- * renderer answered.
+ * What the layers of the public app leave on `ctx.state` for the request log line and the metrics (`observe.ts`):
+ * the route the router or the framing check matched and the error the error renderer answered.
  */
 import type { HttpError } from '../errors.js';
-
-/** Set by `observe.ts`: the request's id, which the answer echoes in `X-Request-Id`. */
-export interface RequestIdState {
-  requestId?: string;
-}
 
 /** Set by the router (and the framing check): the route label of the request. */
 export interface RouteState {

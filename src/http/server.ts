@@ -2,9 +2,9 @@
  * Node HTTP servers with bounded resources, and the graceful drain used at shutdown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import { Server as NetServer } from 'node:net';
 import { answerClientErrors, type ServerEvents } from './client-error.js';
-import { announcesBody, closeUnread } from './framing.js';
+import { Connections, type ReadsBody, type RequestListener } from './connections.js';
 
 /** The bounds every listener enforces. */
 export interface ServerLimits {
@@ -20,8 +20,9 @@ export interface ServerLimits {
    */
   readonly connectionsCheckingIntervalMs: number;
   /**
-   * Time a connection with a request open may make no progress, read or write: a client that stops reading its
-   * answers (or pipelines requests it never reads) is closed instead of holding the connection for good.
+   * Time a connection with a request open may make no progress, read or write (Node's `server.timeout`): a client
+   * that stops reading its answers (or pipelines requests it never reads) is closed instead of holding the
+   * connection for good. Between requests, `keepAliveTimeoutMs` applies instead.
    */
   readonly inactivityTimeoutMs: number;
   /** Largest accepted request head; these GETs need a few hundred bytes. */
@@ -43,17 +44,14 @@ const SERVER_LIMITS: ServerLimits = Object.freeze({
   maxHeaderSize: 16 * 1024,
 });
 
-/** A request listener; Koa's `app.callback()` returns a promise it settles itself, which nothing here awaits. */
-type RequestListener = (req: IncomingMessage, res: ServerResponse) => unknown;
-type Handle = (req: IncomingMessage, res: ServerResponse) => void;
-/** Whether the application reads the body of a request (an operation that declares one, `operations.ts`). */
-type ReadsBody = (req: IncomingMessage) => boolean;
-
 /** How to build one listener. */
 export interface LimitedServerOptions {
   /** Replaces some of {@link SERVER_LIMITS} (tests use small ones). */
   readonly limits?: Partial<ServerLimits>;
-  /** Open connections accepted; beyond it a new connection is closed at once (`MAX_CONNECTIONS`). Default: none. */
+  /**
+   * Open connections accepted (`MAX_CONNECTIONS`); beyond it the oldest idle keep-alive connection makes room,
+   * or the new one is closed at once when none is idle (`connections.ts`). Default: none.
+   */
   readonly maxConnections?: number;
   /**
    * The application answers a missing `Host` itself (the public app's JSON 400, see `framing.ts`). Otherwise Node
@@ -64,79 +62,13 @@ export interface LimitedServerOptions {
   readonly events?: ServerEvents;
 }
 
-/** Marks a connection whose latest answer closes it. */
-const CLOSING = Symbol('closing');
-type ClosingSocket = Socket & { [CLOSING]?: true };
-
-/**
- * Two rules on top of the application:
- *
- * - A request that announces a body is answered from its head alone (see `framing.ts`) with `Connection: close`,
- *   and its connection is destroyed as soon as the answer is handed to the kernel. Node would otherwise read the
- *   whole body to reach the next request on a keep-alive connection, however long it is. So the server reads at
- *   most what arrived with the head, in the socket read that completed it (Node reads at most 64 KiB at a time).
- *   The exception is a request whose body the application reads (`readsBody`): it reads it within its bound and
- *   closes the connection itself when it refuses a body unread (`request-body.ts`).
- * - Once an answer closes the connection (that rule, the client's `Connection: close`, a refused request, the
- *   drain), requests pipelined after it are not processed (RFC 9112 §9.6): they would be logged and counted but
- *   never sent.
- */
-function closingConnections(listener: RequestListener, readsBody: ReadsBody | undefined): Handle {
-  return (req, res) => {
-    const socket = req.socket as ClosingSocket;
-    if (socket[CLOSING] === true) return;
-    if (announcesBody(req.headers) && readsBody?.(req) !== true) closeUnread(req, res);
-    // The public application decides synchronously whether its answer closes the connection (an operation
-    // reading a body can only decide so later, and no request is parsed behind an unread body), so it is known here.
-    listener(req, res);
-    if (!res.shouldKeepAlive) socket[CLOSING] = true;
-  };
-}
-
-/** Progress of a connection as the last sweep saw it. */
-const SEEN = Symbol('seen');
-type WatchedSocket = Socket & {
-  [SEEN]?: { read: number; written: number; sinceMs: number };
-  /** Node's own field: the response being written on the connection (`client-error.ts` reads it too). */
-  _httpMessage?: unknown;
-};
-
-/**
- * Closes a connection with an answer open (written or still being prepared) that has made no progress, read or
- * write, for `timeoutMs`, checked every `intervalMs`: a client that stops reading its answers, or pipelines
- * requests it never reads, does not hold a connection for good. Not Node's `server.timeout`: Node arms a new
- * timer on every request for it and refreshes it on every read and write, ~4 % of the server CPU per request in
- * the bench; this sweep costs nothing per request. Idle keep-alive connections and unfinished request heads or
- * bodies are Node's (`keepAliveTimeout`, `headersTimeout`, `requestTimeout`).
- */
-function closeStalledConnections(server: Server, timeoutMs: number, intervalMs: number): void {
-  const open = new Set<WatchedSocket>();
-  server.on('connection', (socket: WatchedSocket) => {
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-  });
-  const sweep = (): void => {
-    const now = Date.now();
-    for (const socket of open) {
-      const answering = socket._httpMessage !== null && socket._httpMessage !== undefined;
-      const seen = socket[SEEN];
-      if (!answering && socket.writableLength === 0) {
-        socket[SEEN] = undefined;
-        continue;
-      }
-      const { bytesRead: read, bytesWritten: written } = socket;
-      if (seen === undefined || seen.read !== read || seen.written !== written) socket[SEEN] = { read, written, sinceMs: now };
-      else if (now - seen.sinceMs >= timeoutMs) socket.destroy();
-    }
-  };
-  const timer = setInterval(sweep, Math.min(intervalMs, timeoutMs));
-  timer.unref();
-  server.once('close', () => clearInterval(timer));
-}
+/** The connections of each server made by {@link createLimitedServer}. */
+const tracked = new WeakMap<Server, Connections>();
 
 /**
  * Creates a server with {@link SERVER_LIMITS} (or `options.limits`), answering nothing yet: {@link answerWith}
- * attaches the application once what it serves exists. Malformed HTTP gets a JSON `ApiErrorResponse`
+ * attaches the application once what it serves exists. Its connections are capped, answered one request at a
+ * time and closed after a closing answer (`connections.ts`); malformed HTTP gets a JSON `ApiErrorResponse`
  * (`client-error.ts`).
  */
 export function createLimitedServer(options: LimitedServerOptions = {}): Server {
@@ -149,13 +81,11 @@ export function createLimitedServer(options: LimitedServerOptions = {}): Server 
     maxHeaderSize: limits.maxHeaderSize,
     requireHostHeader: options.appChecksHost !== true,
   });
-  closeStalledConnections(server, limits.inactivityTimeoutMs, limits.connectionsCheckingIntervalMs);
+  server.timeout = limits.inactivityTimeoutMs;
   const events = options.events ?? {};
-  if (options.maxConnections !== undefined) {
-    server.maxConnections = options.maxConnections;
-    server.on('drop', () => events.dropped?.('max_connections'));
-  }
-  answerClientErrors(server, events);
+  const connections = new Connections(server, { maxConnections: options.maxConnections, dropped: (reason) => events.dropped?.(reason) });
+  tracked.set(server, connections);
+  answerClientErrors(server, connections, events);
   return server;
 }
 
@@ -165,7 +95,9 @@ export function createLimitedServer(options: LimitedServerOptions = {}): Server 
  * where it reads the body) and other expectations are ignored (RFC 9110 §10.1.1).
  */
 export function answerWith(server: Server, listener: RequestListener, readsBody?: ReadsBody): void {
-  const handle = closingConnections(listener, readsBody);
+  const connections = tracked.get(server);
+  if (connections === undefined) throw new TypeError('answerWith takes a server made by createLimitedServer');
+  const handle = connections.handler(listener, readsBody);
   server.on('request', handle);
   // With no listener Node writes `100 Continue` itself; with one it is ours to send, and only an application that
   // reads the body does. Node closes any other such connection after the answer (the client may send the body

@@ -25,6 +25,11 @@ const ENTRIES = [
   ['npm run bench', ['--import', 'tsx', join(ROOT, 'scripts/bench/main.ts')], 'usage: npm run bench'],
   ['npm run bench:keys', ['--import', 'tsx', join(ROOT, 'scripts/bench/keys.ts')], 'usage: npm run bench:keys'],
   ['scripts/bench/profile.ts', ['--import', 'tsx', join(ROOT, 'scripts/bench/profile.ts')], 'usage: npx tsx scripts/bench/profile.ts'],
+  [
+    'scripts/pipelining-flood.ts',
+    ['--import', 'tsx', join(ROOT, 'scripts/pipelining-flood.ts')],
+    'usage: npx tsx scripts/pipelining-flood.ts',
+  ],
   ['scripts/merge-upstream.ts', ['--import', 'tsx', join(ROOT, 'scripts/merge-upstream.ts')], 'usage: npx tsx scripts/merge-upstream.ts'],
   ['npm run generate', ['--import', 'tsx', join(ROOT, 'scripts/generate.ts')], 'usage: npm run generate'],
   ['npm run build', ['--import', 'tsx', join(ROOT, 'scripts/build.ts')], 'usage: npm run build'],

@@ -512,7 +512,7 @@ describe('Dockerfile', () => {
     // The last CMD is the one Docker runs; execForm throws on the shell form.
     const argv = execForm(image.getCMDs().at(-1));
     expect(argv[0]).toBe('node');
-    // The image's Node 24 does not let the server cap its young generation at run time; the flag does it there.
+    // The young generation's cap, set the documented way: on Node's command line (docs/deploying.md).
     expect(argv[1]).toBe('--max-semi-space-size=4');
     // The start script `exec`s node, so that npm's signals reach the server rather than the shell npm runs it in;
     // the image has no shell in between to begin with.

@@ -96,14 +96,9 @@ describe('readiness beyond the documents', () => {
   });
 
   it('/metrics shows a stale key set and refused keys', async () => {
-    const metrics = createMetrics(() => ({
-      published: 1,
-      reloads: 1,
-      failures: 3,
-      lastSuccessAt: new Date(),
-      refused: 2,
-      stale: 'keys: stale',
-    }));
+    const metrics = createMetrics({
+      keys: () => ({ published: 1, reloads: 1, failures: 3, lastSuccessAt: new Date(), refused: 2, stale: 'keys: stale' }),
+    });
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^jwks_key_set_stale 1$/m);
     expect(text).toMatch(/^jwks_refused_keys 2$/m);

@@ -4,10 +4,9 @@
  */
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../../src/http/security-headers.js';
 import { answerWith, createLimitedServer } from '../../src/http/server.js';
 import type { RunningService } from '../../src/service.js';
-import { closed, eventually, get, parseResponses, raw, rawSocket, streamBody } from '../support/http.js';
+import { closed, eventually, get, parseResponses, raw, rawSocket, SECURITY_HEADERS, streamBody } from '../support/http.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
 import { captureLogger } from '../support/logs.js';
 import { startTestService } from '../support/service.js';
@@ -31,7 +30,7 @@ async function answer(bytes: string) {
 }
 
 function expectSecurityHeaders(headers: Readonly<Record<string, string>>): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers[name.toLowerCase()]).toBe(value);
+  expect(headers).toMatchObject(SECURITY_HEADERS);
 }
 
 describe('Host', () => {

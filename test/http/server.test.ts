@@ -1,9 +1,9 @@
 /**
- * The listener's bounds over real sockets: timeouts enforced promptly, the inactivity bound, the connection cap.
- * Waits have generous ceilings that are still far below the 30 s Node would take with its default connection
- * check; no test measures how long anything took.
+ * The listener's bounds over real sockets: timeouts enforced promptly, the inactivity bound, the connection cap
+ * with idle eviction, pipelining one answer at a time. Waits have generous ceilings that are still far below the
+ * 30 s Node would take with its default connection check; no test measures how long anything took.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerWith, createLimitedServer, type LimitedServerOptions } from '../../src/http/server.js';
@@ -11,6 +11,7 @@ import type { DropReason } from '../../src/observability/metrics.js';
 import type { RunningService } from '../../src/service.js';
 import { closed, eventually, get, parseResponses, rawSocket } from '../support/http.js';
 import { keysDirWith, rsaKey } from '../support/keys.js';
+import { captureLogger } from '../support/logs.js';
 import { startTestService } from '../support/service.js';
 
 const JWKS = '/.well-known/jwks.json';
@@ -41,8 +42,8 @@ describe('server limits', () => {
       maxHeaderSize: 16 * 1024,
       connectionsCheckingInterval: 1_000,
     });
-    // The inactivity bound is the server's own sweep, not Node's per-socket timer.
-    expect(server.timeout).toBe(0);
+    // The inactivity bound is Node's own, 30 s without progress while a request is open.
+    expect(server.timeout).toBe(30_000);
     expect(server.requireHostHeader).toBe(true);
     expect(server.connectionsCheckingInterval).toBeLessThanOrEqual(1000);
     expect(server.keepAliveTimeout).toBeGreaterThan(60_000);
@@ -140,6 +141,21 @@ describe('on a bare limited server', () => {
   });
 });
 
+/** A keep-alive connection to `url`; `ask` sends one more request and resolves with its status once answered. */
+function keptAlive(url: string) {
+  const socket = rawSocket(url);
+  socket.on('error', () => undefined);
+  let data = '';
+  socket.on('data', (chunk) => (data += chunk.toString()));
+  const ask = async (path = JWKS): Promise<number | undefined> => {
+    const before = parseResponses(data).length;
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    if (!(await eventually(() => data.endsWith('}') && parseResponses(data).length === before + 1, CEILING_MS))) return undefined;
+    return parseResponses(data).at(-1)?.status;
+  };
+  return { socket, ask };
+}
+
 describe('MAX_CONNECTIONS', () => {
   let service: RunningService;
   beforeAll(async () => {
@@ -147,44 +163,175 @@ describe('MAX_CONNECTIONS', () => {
   });
   afterAll(() => service?.shutdown());
 
-  /** A keep-alive connection that has been served once; `ask` sends one more request and resolves with its status. */
-  async function servedConnection() {
-    const socket = rawSocket(service.url);
-    let data = '';
-    socket.on('data', (chunk) => (data += chunk.toString()));
-    const ask = async (): Promise<number | undefined> => {
-      const before = parseResponses(data).length;
-      socket.write(`GET ${JWKS} HTTP/1.1\r\nHost: x\r\n\r\n`);
-      expect(await eventually(() => data.endsWith('}') && parseResponses(data).length === before + 1)).toBe(true);
-      return parseResponses(data).at(-1)?.status;
-    };
-    expect(await ask()).toBe(200);
-    return { socket, ask };
-  }
+  const metrics = async (): Promise<string> => (await get(`${service.adminUrl}/metrics`)).body;
 
-  it('closes connections beyond it at once, counts them, and leaves served clients unaffected', async () => {
-    const first = await servedConnection();
-    const second = await servedConnection();
-    const third = rawSocket(service.url);
-    let thirdData = '';
-    third.on('data', (chunk) => (thirdData += chunk.toString()));
-    third.on('error', () => undefined);
-    third.write(`GET ${JWKS} HTTP/1.1\r\nHost: x\r\n\r\n`);
-    expect(await closed(third, CEILING_MS)).toBe(true);
-    expect(thirdData).toBe('');
-
+  it('closes the oldest idle keep-alive connection to admit a new one, counts it, and serves the rest', async () => {
+    const first = keptAlive(service.url);
     expect(await first.ask()).toBe(200);
+    const second = keptAlive(service.url);
     expect(await second.ask()).toBe(200);
-    const metrics = (await get(`${service.adminUrl}/metrics`)).body;
-    expect(metrics).toMatch(/^http_connections_dropped_total\{reason="max_connections"\} 1$/m);
-    expect(metrics).toMatch(/^http_open_connections 2$/m);
-
-    // A slot freed is a slot served.
-    first.socket.destroy();
-    expect(await eventually(async () => /^http_open_connections 1$/m.test((await get(`${service.adminUrl}/metrics`)).body))).toBe(true);
-    const fourth = await servedConnection();
-    expect(await fourth.ask()).toBe(200);
+    const third = keptAlive(service.url);
+    expect(await third.ask()).toBe(200);
+    expect(await closed(first.socket, CEILING_MS)).toBe(true);
+    expect(await second.ask()).toBe(200);
+    expect(await third.ask()).toBe(200);
+    const text = await metrics();
+    expect(text).toMatch(/^http_connections_dropped_total\{reason="idle_evicted"\} 1$/m);
+    expect(text).toMatch(/^http_open_connections 2$/m);
+    expect(text).not.toMatch(/reason="max_connections"/);
     second.socket.destroy();
-    fourth.socket.destroy();
+    third.socket.destroy();
+    expect(await eventually(async () => /^http_open_connections 0$/m.test(await metrics()))).toBe(true);
+  });
+});
+
+describe('on a bare limited server with MAX_CONNECTIONS 2', () => {
+  let server: Server;
+  let url: string;
+  const sockets: Socket[] = [];
+  const dropped: DropReason[] = [];
+  /** Answers held back until the test releases them. */
+  const held: ServerResponse[] = [];
+  beforeAll(async () => {
+    server = createLimitedServer({ limits: SMALL_LIMITS, maxConnections: 2, events: { dropped: (reason) => dropped.push(reason) } });
+    answerWith(server, (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url === '/held') held.push(res);
+      else res.end('{}');
+    });
+    server.on('connection', (socket: Socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('refuses a new connection when none is idle, then evicts one once it is, never one never answered', async () => {
+    // One connection with a request in flight, one that has sent nothing yet.
+    const busy = keptAlive(url);
+    const asked = busy.ask('/held');
+    expect(await eventually(() => held.length === 1)).toBe(true);
+    const fresh = rawSocket(url);
+    fresh.on('error', () => undefined);
+    expect(await eventually(() => sockets.length === 2)).toBe(true);
+
+    const refused = rawSocket(url);
+    refused.on('error', () => undefined);
+    expect(await closed(refused, CEILING_MS)).toBe(true);
+    expect(dropped).toEqual(['max_connections']);
+
+    // The answer written, the busy connection is idle: it makes room, the fresh one stays.
+    held[0]?.end('{}');
+    expect(await asked).toBe(200);
+    const admitted = keptAlive(url);
+    expect(await admitted.ask()).toBe(200);
+    expect(await closed(busy.socket, CEILING_MS)).toBe(true);
+    expect(fresh.destroyed).toBe(false);
+    expect(dropped).toEqual(['max_connections', 'idle_evicted']);
+
+    // A connection that has started its next request is not idle.
+    const before = sockets.at(-1)?.bytesRead ?? 0;
+    admitted.socket.write(`GET ${JWKS} HTTP/1.1\r\n`);
+    expect(await eventually(() => (sockets.at(-1)?.bytesRead ?? 0) > before)).toBe(true);
+    const another = rawSocket(url);
+    another.on('error', () => undefined);
+    expect(await closed(another, CEILING_MS)).toBe(true);
+    expect(dropped).toEqual(['max_connections', 'idle_evicted', 'max_connections']);
+    expect(admitted.socket.destroyed).toBe(false);
+    fresh.destroy();
+    admitted.socket.destroy();
+  });
+});
+
+describe('pipelining', () => {
+  /** 64 KiB of pipelined GETs in one write, as one socket read delivers them: ~1,300 requests. */
+  const flood = (requestId: string): string => {
+    const one = `GET ${JWKS} HTTP/1.1\r\nHost: x\r\nX-Request-Id: ${requestId}\r\n\r\n`;
+    return one.repeat(Math.floor((64 * 1024) / one.length));
+  };
+
+  it('closes a connection with more than 16 requests waiting, answering and logging none beyond them', async () => {
+    const capture = captureLogger('info');
+    const service = await startTestService({ KEYS_DIR: keysDir }, { logger: capture.logger });
+    try {
+      const socket = rawSocket(service.url);
+      socket.on('error', () => undefined);
+      let data = '';
+      socket.on('data', (chunk) => (data += chunk.toString()));
+      // Never reads on purpose: what arrives is kept by the kernel until the server closes the connection.
+      socket.write(flood('flood-1'));
+      expect(await closed(socket, CEILING_MS)).toBe(true);
+      expect(data.split('HTTP/1.1 200').length - 1).toBeLessThanOrEqual(17);
+      const metrics = (await get(`${service.adminUrl}/metrics`)).body;
+      expect(metrics).toMatch(/^http_connections_dropped_total\{reason="pipelining"\} 1$/m);
+      const answered = Number(
+        /^http_requests_total\{route="\/\.well-known\/jwks\.json",method="GET",status="200"\} (\d+)$/m.exec(metrics)?.[1],
+      );
+      expect(answered).toBeGreaterThanOrEqual(1);
+      expect(answered).toBeLessThanOrEqual(17);
+      expect(capture.records().filter((line) => line.requestId === 'flood-1').length).toBeLessThanOrEqual(17);
+      // The service goes on serving.
+      expect((await get(service.url + JWKS)).status).toBe(200);
+
+      // The same after an answer that closes the connection (a refused Host): nothing after it is processed.
+      const closing = rawSocket(service.url);
+      closing.on('error', () => undefined);
+      closing.write(`GET ${JWKS} HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n${flood('flood-2')}`);
+      expect(await closed(closing, CEILING_MS)).toBe(true);
+      const after = (await get(`${service.adminUrl}/metrics`)).body;
+      expect(after).toMatch(/^http_connections_dropped_total\{reason="pipelining"\} 2$/m);
+      expect(capture.records().filter((line) => line.requestId === 'flood-2')).toEqual([]);
+    } finally {
+      await service.shutdown();
+    }
+  });
+
+  it('answers one request at a time and stops reading while the answer is not read', async () => {
+    const seen: string[] = [];
+    const sockets: Socket[] = [];
+    const server = createLimitedServer({ limits: { ...SMALL_LIMITS, inactivityTimeoutMs: 60_000 } });
+    // An answer larger than what the kernels' buffers take, so that it stays unwritten while the client reads nothing.
+    const big = Buffer.alloc(64 * 1024 * 1024, 0x61);
+    answerWith(server, (req: IncomingMessage, res: ServerResponse) => {
+      seen.push(req.url ?? '');
+      res.end(req.url === '/big' ? big : '{}');
+    });
+    server.on('connection', (socket: Socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const socket = rawSocket(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`);
+    socket.on('error', () => undefined);
+    socket.pause();
+    try {
+      const requests = ['/big', '/a', '/b', '/c'].map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+      socket.write(requests);
+      expect(await eventually(() => seen.length === 1)).toBe(true);
+      const read = sockets[0]?.bytesRead ?? 0;
+      expect(read).toBeLessThanOrEqual(requests.length);
+      // More requests, in separate writes: none is read while the first answer is not.
+      for (let i = 0; i < 8; i += 1) socket.write(`GET /more-${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.write(`GET /last HTTP/1.1\r\nHost: x\r\n\r\n`);
+      // A request to another connection of the same server is read and answered meanwhile.
+      expect((await get(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/other`)).status).toBe(200);
+      expect(seen).toEqual(['/big', '/other']);
+      expect(sockets[0]?.bytesRead).toBe(read);
+      // Reading the answer lets the connection go on, in order.
+      socket.resume();
+      expect(await eventually(() => seen.includes('/last'))).toBe(true);
+      expect(seen.filter((url) => url !== '/other')).toEqual([
+        '/big',
+        '/a',
+        '/b',
+        '/c',
+        ...Array.from({ length: 8 }, (_, i) => `/more-${i}`),
+        '/last',
+      ]);
+    } finally {
+      socket.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

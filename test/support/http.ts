@@ -1,6 +1,18 @@
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
+/**
+ * The security headers every public answer carries, written out as docs/architecture.md (Hardening) states them,
+ * names lower-cased as Node's client reports them.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'cross-origin',
+};
+
 /** A response read completely. */
 export interface RawResponse {
   readonly status: number;
