@@ -77,11 +77,14 @@ const SCHEMA = {
   additionalProperties: false,
 };
 
-/** The handler, as the README's loop says to write it: a constant source built from the resolved metadata. */
+/**
+ * The handler, as the README's loop says to write it: a constant source built from the resolved metadata. It reads
+ * only the issuer, which RFC 8414 §2 requires whatever openapi.json makes optional.
+ */
 const HANDLER = `    ${OPERATION}: constantSource({
       issuer: metadata.issuer,
-      jwks_uri: metadata.jwks_uri,
-      response_types_supported: metadata.response_types_supported,
+      jwks_uri: \`\${metadata.issuer}/keys\`,
+      response_types_supported: ['code'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256'],
     }),

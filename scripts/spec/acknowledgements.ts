@@ -7,12 +7,16 @@
  * base moves on and the entry excuses nothing more, so it can neither hide a later break nor switch the check
  * off. Entries stay in the file as the record of intended breaks.
  */
+import { format, resolveConfig } from 'prettier';
 import { stringify } from 'yaml';
 import type { BreakingChange } from './breaking-changes.js';
 import { readReviewedList } from './reviewed-list.js';
 
 /** The committed file, next to `openapi.json`. */
 export const ACKNOWLEDGEMENTS_FILE = 'openapi.breaking-changes.yaml';
+
+/** The key the entries are listed under. */
+const LIST_KEY = 'acknowledged';
 
 const FIELDS = ['base', 'rule', 'at', 'change', 'reason'] as const;
 
@@ -26,7 +30,7 @@ export function baseId(digestHex: string): string {
 
 /** Reads the acknowledgements (a malformed file is a `ReviewedListError`). */
 export function readAcknowledgements(file: string): Acknowledgement[] {
-  return readReviewedList(file, 'acknowledged', FIELDS);
+  return readReviewedList(file, LIST_KEY, FIELDS);
 }
 
 function matches(entry: Acknowledgement, base: string, change: BreakingChange): boolean {
@@ -46,8 +50,14 @@ export function applyAcknowledgements(
   };
 }
 
-/** The YAML list items that would acknowledge `changes` against `base`, with the reason left for a person to write. */
-export function acknowledgementTemplate(base: string, changes: readonly BreakingChange[]): string {
+/**
+ * The YAML list items that would acknowledge `changes` against `base`, with the reason left for a person to
+ * write, indented to go under `acknowledged:` in `file` and formatted by the project's formatter with its
+ * configuration for that file, so that the entries pass `npm run format:check` as pasted.
+ */
+export async function acknowledgementTemplate(file: string, base: string, changes: readonly BreakingChange[]): Promise<string> {
   const items = changes.map((change) => ({ base, rule: change.rule, at: change.at, change: change.change, reason: '' }));
-  return stringify(items, { lineWidth: 0 });
+  const options = (await resolveConfig(file)) ?? {};
+  const formatted = await format(stringify({ [LIST_KEY]: items }, { lineWidth: 0 }), { ...options, filepath: file });
+  return formatted.slice(formatted.indexOf('\n') + 1);
 }

@@ -2,7 +2,7 @@
  * The contract checks behind `npm run spec:check`, on the project in `root`:
  *
  * 1. Breaking changes: `openapi.json` as it is in the work tree is compared with the base contract (default:
- *    the merge-base of HEAD with `main`; see `git-base.ts`). Each breaking change fails, named with where a
+ *    the merge-base of HEAD with the default branch, or HEAD's first parent on it; see `git-base.ts`). Each breaking change fails, named with where a
  *    client meets it and where it is defined, unless `openapi.breaking-changes.yaml` acknowledges it for that
  *    base (see `acknowledgements.ts`).
  * 2. Lint: Redocly CLI with the committed ruleset; findings not in the baseline fail (see `lint.ts`).
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadSpecFile, specDigest } from '../../src/contract/spec.js';
 import { ACKNOWLEDGEMENTS_FILE, acknowledgementTemplate, applyAcknowledgements, baseId, readAcknowledgements } from './acknowledgements.js';
 import { findBreakingChanges, type BreakingChange } from './breaking-changes.js';
-import { resolveBase } from './git-base.js';
+import { resolveBase, type BaseRef } from './git-base.js';
 import { LINT_BASELINE_FILE, LINT_CONFIG_FILE, lintContract } from './lint.js';
 
 const SPEC_FILE = 'openapi.json';
@@ -28,10 +28,11 @@ function describe(change: BreakingChange): string {
   return `  ${change.at}: ${change.change} [${change.rule}]${inside}${defined}`;
 }
 
-async function breakingReport(root: string, ref: string | undefined): Promise<Section> {
+async function breakingReport(root: string, named: BaseRef | undefined): Promise<Section> {
   const specPath = join(root, SPEC_FILE);
-  const acknowledgements = readAcknowledgements(join(root, ACKNOWLEDGEMENTS_FILE));
-  const base = await resolveBase(root, specPath, ref);
+  const acknowledgementsPath = join(root, ACKNOWLEDGEMENTS_FILE);
+  const acknowledgements = readAcknowledgements(acknowledgementsPath);
+  const base = await resolveBase(root, specPath, named);
   const title = `${SPEC_FILE} against ${base.label}`;
   if (base.bytes === undefined) return { ok: true, lines: [`${title}: the base has no ${SPEC_FILE}, so nothing released can break`] };
   const head = loadSpecFile(specPath).bytes;
@@ -47,10 +48,8 @@ async function breakingReport(root: string, ref: string | undefined): Promise<Se
     lines.push(`${title}: ${unacknowledged.length} breaking change(s)${noted}:`, ...unacknowledged.map(describe));
     lines.push(
       `If a break is intended, acknowledge it: add its entry below to "acknowledged:" in ${ACKNOWLEDGEMENTS_FILE} and write the reason (docs/verify-and-ci.md).`,
-      ...acknowledgementTemplate(id, unacknowledged)
-        .trimEnd()
-        .split('\n')
-        .map((line) => `  ${line}`),
+      // Indented as entries under `acknowledged:` are, which also marks them as details.
+      ...(await acknowledgementTemplate(acknowledgementsPath, id, unacknowledged)).trimEnd().split('\n'),
     );
   }
   for (const entry of unused) {
@@ -86,10 +85,10 @@ function failed(error: unknown): Section {
 }
 
 /**
- * Check 1 on the project in `root`: breaking changes against the git ref `base` (undefined: the default base).
- * When it cannot run (no base, Optic failing), the section fails, saying why in one line.
+ * Check 1 on the project in `root`: breaking changes against the base the user named (undefined: the default
+ * base). When it cannot run (no base, Optic failing), the section fails, saying why in one line.
  */
-export function checkBreakingChanges(root: string, base: string | undefined): Promise<Section> {
+export function checkBreakingChanges(root: string, base: BaseRef | undefined): Promise<Section> {
   return breakingReport(root, base).catch(failed);
 }
 
@@ -99,7 +98,7 @@ export function checkLint(root: string): Promise<Section> {
 }
 
 /** Both checks, side by side; an `openapi.json` that is not even a JSON object is one failed section. */
-export async function checkContract(root: string, base: string | undefined): Promise<Section[]> {
+export async function checkContract(root: string, base: BaseRef | undefined): Promise<Section[]> {
   try {
     // Neither tool says clearly that a file is not JSON at all.
     loadSpecFile(join(root, SPEC_FILE));

@@ -1,6 +1,8 @@
 /**
  * The metadata this service publishes when `METADATA_FILE` does not say otherwise, derived from the issuer so a
- * deployment only has to set `ISSUER`.
+ * deployment only has to set `ISSUER`. The one place defaults are written: a member `openapi.json` makes required
+ * gets its default here, one line in {@link defaultMetadata}, and its row in the table of docs/metadata.md
+ * ("Defaults"), which a test compares with what is served.
  */
 import { operations } from '../../generated/operations.js';
 import type { OperationRef } from '../contract/operation-id.js';

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Contract } from '../../src/contract/contract.js';
 import { resolveMetadata } from '../../src/metadata/metadata.js';
 import { compiledContract } from '../support/contract.js';
+import { aRequiredArrayMember, jwksPath, undefinedMetadataUrlMember } from '../support/openapi.js';
 import { writeSpec } from '../support/spec-copy.js';
 import { configFor, problemsOf, tempDir } from './helpers.js';
 
@@ -19,21 +20,13 @@ const resolveWith = (members: unknown, issuer = ISSUER) =>
   resolveMetadata(configFor(issuer, temp.write(`m-${Math.random()}.json`, members)), contract);
 
 describe('resolveMetadata defaults', () => {
-  it('derives every endpoint from ISSUER', () => {
-    expect(resolveMetadata(configFor(ISSUER), contract)).toEqual({
-      issuer: ISSUER,
-      authorization_endpoint: `${ISSUER}/oauth/authorize`,
-      token_endpoint: `${ISSUER}/oauth/token`,
-      revocation_endpoint: `${ISSUER}/oauth/revoke`,
-      jwks_uri: `${ISSUER}/.well-known/jwks.json`,
-      response_types_supported: ['code'],
-      grant_types_supported: ['authorization_code', 'refresh_token'],
-      code_challenge_methods_supported: ['S256'],
-      token_endpoint_auth_methods_supported: ['none'],
-      // The OpenID Connect standard scopes (Core §5.4) and offline_access (§11), as src/metadata/defaults.ts
-      // documents; not openid, since openapi.json serves no OpenID Connect discovery document.
-      scopes_supported: ['profile', 'email', 'offline_access'],
-    });
+  it('derives the issuer, every URL member and the JWKS location from ISSUER (the values: docs/metadata.md, checked in test/docs)', () => {
+    const metadata = resolveMetadata(configFor(ISSUER), contract) as Readonly<Record<string, unknown>>;
+    expect(metadata.issuer).toBe(ISSUER);
+    expect(metadata.jwks_uri).toBe(`${ISSUER}${jwksPath()}`);
+    const urls = Object.entries(metadata).filter(([member]) => /_(endpoint|uri)$/.test(member));
+    expect(urls.length).toBeGreaterThan(1);
+    for (const [member, value] of urls) expect({ member, value }).toEqual({ member, value: expect.stringMatching(`^${ISSUER}/`) });
   });
 
   it('lists openid first among the scopes exactly when the contract serves GET /.well-known/openid-configuration', async () => {
@@ -87,13 +80,15 @@ describe('resolveMetadata with METADATA_FILE', () => {
   });
 
   it('refuses a member openapi.json does not define, naming it and openapi.json', () => {
-    const problems = problemsOf(() => resolveWith({ registration_endpoint: `${ISSUER}/oauth/register` }));
-    expect(problems).toEqual(['METADATA_FILE: registration_endpoint: is not allowed by openapi.json (additionalProperties: false)']);
+    const member = undefinedMetadataUrlMember();
+    const problems = problemsOf(() => resolveWith({ [member]: `${ISSUER}/oauth/${member}` }));
+    expect(problems).toEqual([`METADATA_FILE: ${member}: is not allowed by openapi.json (additionalProperties: false)`]);
   });
 
   it('refuses an empty required array', () => {
-    expect(problemsOf(() => resolveWith({ grant_types_supported: [] }))).toEqual([
-      'METADATA_FILE: grant_types_supported: is an empty array; openapi.json requires it, so it must list at least one value',
+    const member = aRequiredArrayMember();
+    expect(problemsOf(() => resolveWith({ [member]: [] }))).toEqual([
+      `METADATA_FILE: ${member}: is an empty array; openapi.json requires it, so it must list at least one value`,
     ]);
   });
 
@@ -104,15 +99,18 @@ describe('resolveMetadata with METADATA_FILE', () => {
   });
 
   it('refuses a member of the wrong type, as the schema says', () => {
-    expect(problemsOf(() => resolveWith({ scopes_supported: 'openid' }))).toEqual(['METADATA_FILE: scopes_supported: must be array']);
+    const member = aRequiredArrayMember();
+    expect(problemsOf(() => resolveWith({ [member]: 'openid' }))).toEqual([`METADATA_FILE: ${member}: must be array`]);
   });
 
   it('reports every problem at once: a file with 3 problems gives 3 problems in one ConfigError', () => {
+    const undefinedMember = undefinedMetadataUrlMember();
+    const requiredArray = aRequiredArrayMember();
     const problems = problemsOf(() =>
-      resolveWith({ issuer: 'https://other.example.com', registration_endpoint: 'https://x.example.com', scopes_supported: [] }),
+      resolveWith({ issuer: 'https://other.example.com', [undefinedMember]: 'https://x.example.com', [requiredArray]: [] }),
     );
     expect(problems).toHaveLength(3);
-    expect(problems.map((problem) => problem.split(':')[1]?.trim())).toEqual(['issuer', 'registration_endpoint', 'scopes_supported']);
+    expect(problems.map((problem) => problem.split(':')[1]?.trim()).sort()).toEqual(['issuer', undefinedMember, requiredArray].sort());
   });
 
   it('reports ISSUER and METADATA_FILE problems together', () => {

@@ -4,6 +4,7 @@ import { defaultMetadata } from '../../src/metadata/defaults.js';
 import type { Finding } from '../../src/rules/finding.js';
 import { issuerMatchFindings, metadataFindings } from '../../src/rules/metadata.js';
 import { requiredArrayMembers } from '../../src/rules/schema.js';
+import { aRequiredArrayMember, requiredArrayMembersOf } from '../support/openapi.js';
 
 const ISSUER = 'https://auth.example.com';
 let schema: Readonly<Record<string, unknown>>;
@@ -75,13 +76,7 @@ describe('issuerMatchFindings (RFC 8414 §3.3)', () => {
 
 describe('required arrays', () => {
   it('derives the required arrays from the schema of openapi.json', () => {
-    expect(requiredArrayMembers(schema).sort()).toEqual([
-      'code_challenge_methods_supported',
-      'grant_types_supported',
-      'response_types_supported',
-      'scopes_supported',
-      'token_endpoint_auth_methods_supported',
-    ]);
+    expect(requiredArrayMembers(schema).sort()).toEqual(requiredArrayMembersOf('OAuthMetadata').sort());
   });
 
   it('follows the schema, not a list in code', () => {
@@ -109,7 +104,12 @@ describe('metadataFindings', () => {
   });
 
   it('reports every rule broken at once', () => {
-    const document = { ...defaultMetadata(ISSUER, []), issuer: 'http://other.example.com', token_endpoint: 'token', scopes_supported: [] };
+    const document = {
+      ...defaultMetadata(ISSUER, []),
+      issuer: 'http://other.example.com',
+      token_endpoint: 'token',
+      [aRequiredArrayMember()]: [],
+    };
     expect(metadataFindings(document, { schema, issuer: ISSUER, issuerFrom: 'ISSUER' }).map((found) => found.rule)).toEqual([
       'rfc8414.issuer-match',
       'rfc8414.issuer-https',

@@ -92,3 +92,48 @@ export function errorAnswerErrors(kind: ErrorAnswer, path: string, method: strin
     ? declaredErrors(path, method, key, body)
     : componentErrors('ApiErrorResponse', body);
 }
+
+/** A component schema of openapi.json, as the document has it. */
+function schemaOf(name: string): { required?: unknown; properties?: Record<string, Json> } {
+  return (openapi.components.schemas as Record<string, Json>)[name] ?? {};
+}
+
+/** The members component schema `name` requires and types as an array, read straight from openapi.json. */
+export function requiredArrayMembersOf(name: string): string[] {
+  const { required, properties = {} } = schemaOf(name);
+  return (Array.isArray(required) ? required : []).filter((member: unknown): member is string => {
+    const type = typeof member === 'string' ? properties[member]?.type : undefined;
+    return type === 'array' || (Array.isArray(type) && type.includes('array'));
+  });
+}
+
+/** One member `OAuthMetadata` of openapi.json requires as an array (RFC 8414 §2's lists): the rule for those applies to it. */
+export function aRequiredArrayMember(): string {
+  const [member] = requiredArrayMembersOf('OAuthMetadata');
+  if (member === undefined) throw new Error('OAuthMetadata of openapi.json requires no array member, which this test needs');
+  return member;
+}
+
+/**
+ * URL members of RFC 8414 §2 this project's contract may not define, in the order tests try them: the first that
+ * `OAuthMetadata` of openapi.json does not define is one `METADATA_FILE` may not set, until the contract adds it.
+ */
+const RFC8414_URL_MEMBERS = ['registration_endpoint', 'introspection_endpoint', 'op_policy_uri', 'op_tos_uri'];
+
+/** An RFC 8414 member named as a URL (`*_endpoint`, `*_uri`) that `OAuthMetadata` of openapi.json does not define. */
+export function undefinedMetadataUrlMember(): string {
+  const defined = Object.keys(schemaOf('OAuthMetadata').properties ?? {});
+  const member = RFC8414_URL_MEMBERS.find((name) => !defined.includes(name));
+  if (member === undefined) throw new Error(`OAuthMetadata of openapi.json defines every URL member of RFC 8414 the tests know`);
+  return member;
+}
+
+/** The path of the operation whose 200 body is a JWKS (`components.schemas.JWKS`), whatever its media type. */
+export function jwksPath(): string {
+  const found = Object.entries(openapi.paths).find(([, item]) => {
+    const content = (item.get?.responses['200']?.content ?? {}) as Record<string, { schema?: { $ref?: string } }>;
+    return Object.values(content).some((media) => media.schema?.$ref === '#/components/schemas/JWKS');
+  });
+  if (found === undefined) throw new Error('openapi.json has no GET answering 200 with a JWKS');
+  return found[0];
+}

@@ -4,6 +4,7 @@ import { ServiceError, UnreachableError, UsageError } from '../../src/errors.js'
 import { verify, type Report } from '../../src/verify/verify.js';
 import { compiledContract } from '../support/contract.js';
 import { eventually } from '../support/http.js';
+import { aRequiredArrayMember, undefinedMetadataUrlMember } from '../support/openapi.js';
 import { writeSpec } from '../support/spec-copy.js';
 import {
   correctKeys,
@@ -125,9 +126,10 @@ describe('verify against a deployment that breaks one rule', () => {
   });
 
   it('a member openapi.json does not define fails contract.schema, naming it', async () => {
-    const report = await verifyFixture({ metadata: (correct, base) => ({ ...correct, registration_endpoint: `${base}/oauth/register` }) });
+    const member = undefinedMetadataUrlMember();
+    const report = await verifyFixture({ metadata: (correct, base) => ({ ...correct, [member]: `${base}/oauth/register` }) });
     expect(failedRules(report)).toEqual(['contract.schema']);
-    expect(failures(report)[0]).toMatchObject({ member: 'registration_endpoint', evidence: expect.stringContaining('openapi.json') });
+    expect(failures(report)[0]).toMatchObject({ member, evidence: expect.stringContaining('openapi.json') });
   });
 
   it('a missing Content-Type fails contract.content-type on every document', async () => {
@@ -162,9 +164,10 @@ describe('verify against a deployment that breaks one rule', () => {
   });
 
   it('an empty required array fails rfc8414.required-array-non-empty', async () => {
-    const report = await verifyFixture({ metadata: (correct) => ({ ...correct, scopes_supported: [] }) });
+    const member = aRequiredArrayMember();
+    const report = await verifyFixture({ metadata: (correct) => ({ ...correct, [member]: [] }) });
     expect(failedRules(report)).toEqual(['rfc8414.required-array-non-empty']);
-    expect(failures(report)[0]?.member).toBe('scopes_supported');
+    expect(failures(report)[0]?.member).toBe(member);
   });
 
   it('a 404 for a wrong method fails contract.error-405', async () => {

@@ -8,14 +8,18 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findBreakingChanges, type BreakingChange } from '../../../scripts/spec/breaking-changes.js';
 import { tempDir } from '../../support/keys.js';
-import { metadataOperation, oauthMetadata, ROOT, type SpecDocument } from './helpers.js';
+import { metadataOperation, oauthMetadata, requireMember, ROOT, type SpecDocument } from './helpers.js';
 
 /** Generous: Optic starts in a few seconds, longer on a loaded machine. */
 const OPTIC_TIMEOUT = 120_000;
 
-/** openapi.json plus a request parameter with an enum and a response enum, so that changes to them can be made. */
+/**
+ * openapi.json plus what the changes below need, whatever openapi.json has today: a request parameter with an enum,
+ * a response enum, and jwks_uri required.
+ */
 function baseDocument(): SpecDocument {
   const document = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8')) as SpecDocument;
+  requireMember('jwks_uri')(document);
   metadataOperation(document).parameters = [
     { name: 'resource', in: 'query', required: false, schema: { type: 'string', enum: ['api', 'mcp'] } },
   ];
