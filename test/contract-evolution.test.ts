@@ -11,7 +11,9 @@
  *   change acknowledged by pasting what `spec:check` prints into `openapi.breaking-changes.yaml` (only the reason
  *   written by hand; the entries are not reformatted);
  * - (d) a new required member of the metadata (`introspection_endpoint`, RFC 7662) and its default where
- *   docs/metadata.md says defaults go: `src/metadata/defaults.ts`, and its row in the defaults table.
+ *   docs/metadata.md says defaults go: `src/metadata/defaults.ts`, and its row in the defaults table;
+ * - (e) the JWKS served as `application/jwk-set+json`, RFC 7517 §8.5's media type for a JWK Set, instead of
+ *   `application/json` (a break for clients, acknowledged like (c)).
  *
  * The copy is a git repository: the project as it is committed on `main`, the edits on a branch, so spec:check
  * judges them against the project as the base, as it would a team member's branch. The suite is the README's
@@ -30,7 +32,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 /** The drills: each copies the project and runs suites in it, so none runs inside another's copy. */
-const DRILLS = ['test/add-operation.test.ts', 'test/spec-evolution.test.ts', 'test/contract-evolution.test.ts'];
+const DRILLS = [
+  'test/add-operation.test.ts',
+  'test/spec-evolution.test.ts',
+  'test/operations-drill.test.ts',
+  'test/contract-evolution.test.ts',
+];
 /**
  * A ceiling for the whole drill, not an expectation: a generator run, spec:check twice (Optic, Redocly), the
  * formatter, the linter, the type-check and the whole vitest suite, beside the main suite on a loaded 2-core
@@ -46,6 +53,9 @@ const PRM_SCHEMA = 'ProtectedResourceMetadata';
 const NEW_OPTIONAL = 'registration_endpoint';
 const MADE_OPTIONAL = ['jwks_uri', 'grant_types_supported'];
 const NEW_REQUIRED = 'introspection_endpoint';
+const JWKS_PATH = '/.well-known/jwks.json';
+/** RFC 7517 §8.5. */
+const JWK_SET_MEDIA_TYPE = 'application/jwk-set+json';
 const REASON = 'Clients read these members only when present; announced in the changelog (the contract-evolution drill).';
 
 type Json = Record<string, any>;
@@ -54,6 +64,8 @@ type Json = Record<string, any>;
 interface Edit {
   readonly letter: string;
   readonly title: string;
+  /** Whether spec:check reports it as a breaking change, which is then acknowledged. */
+  readonly breaks: boolean;
   readonly apply: (spec: Json) => void;
 }
 
@@ -107,6 +119,7 @@ const metadataSchema = (spec: Json): Json => spec.components.schemas.OAuthMetada
 const EDITS: readonly Edit[] = [
   {
     letter: 'a',
+    breaks: false,
     title: `a new document with its handler (RFC 9728, ${PRM_PATH})`,
     apply: (spec) => {
       spec.paths[PRM_PATH] = { get: PRM_OPERATION_OBJECT };
@@ -116,6 +129,7 @@ const EDITS: readonly Edit[] = [
   },
   {
     letter: 'b',
+    breaks: false,
     title: `a new optional member (${NEW_OPTIONAL})`,
     apply: (spec) => {
       metadataSchema(spec).properties[NEW_OPTIONAL] = {
@@ -126,6 +140,7 @@ const EDITS: readonly Edit[] = [
   },
   {
     letter: 'c',
+    breaks: true,
     title: `two required members made optional (${MADE_OPTIONAL.join(', ')}), acknowledged as spec:check prints it`,
     apply: (spec) => {
       const schema = metadataSchema(spec);
@@ -134,6 +149,7 @@ const EDITS: readonly Edit[] = [
   },
   {
     letter: 'd',
+    breaks: false,
     title: `a new required member (${NEW_REQUIRED}) with its default`,
     apply: (spec) => {
       const schema = metadataSchema(spec);
@@ -142,6 +158,15 @@ const EDITS: readonly Edit[] = [
       // Where docs/metadata.md says a default goes, and its row in the table of defaults there.
       insertAfter('src/metadata/defaults.ts', '  return {\n', `    ${NEW_REQUIRED}: \`\${issuer}/oauth/introspect\`,\n`);
       insertTableRow('docs/metadata.md', 'member', `| \`${NEW_REQUIRED}\` | \`\${ISSUER}/oauth/introspect\` |`);
+    },
+  },
+  {
+    letter: 'e',
+    title: `the JWKS served as ${JWK_SET_MEDIA_TYPE}`,
+    breaks: true,
+    apply: (spec) => {
+      const ok = spec.paths[JWKS_PATH].get.responses['200'];
+      ok.content = { [JWK_SET_MEDIA_TYPE]: ok.content['application/json'] };
     },
   },
 ];
@@ -273,7 +298,7 @@ beforeAll(async () => {
   if (!(await runStep('npm run generate', ['--import', 'tsx', 'scripts/generate.ts'])).ok) return;
   const written = ['src/documents/handlers.ts', 'src/metadata/defaults.ts', 'docs/metadata.md'];
   if (!(await runStep('npm run format (the files edited by hand)', [bin('prettier/bin/prettier.cjs'), '--write', ...written])).ok) return;
-  if (edits.some((edit) => edit.letter === 'c')) {
+  if (edits.some((edit) => edit.breaks)) {
     const first = await runStep(FIRST_SPEC_CHECK, ['--import', 'tsx', 'scripts/spec-check.ts']);
     if (first.ok) return;
     const file = join(copy, 'openapi.breaking-changes.yaml');
@@ -317,7 +342,7 @@ function failureOf(step: Step): string {
         .filter((test) => test.status === 'failed')
         .map((test) => `${file.name.replace(copy, '')} > ${test.fullName}:\n${(test.failureMessages[0] ?? '').slice(0, 1500)}`),
     ]);
-    if (failed.length > 0) return failed.join('\n\n');
+    if (failed.length > 0) return `${failed.join('\n\n')}\n\nThe end of its output:\n${step.output.slice(-SHOWN_OUTPUT_CHARS)}`;
   }
   return step.output.slice(-SHOWN_OUTPUT_CHARS);
 }
@@ -327,7 +352,7 @@ describe(`the contract evolves: ${edits.map((edit) => `(${edit.letter}) ${edit.t
     const expected = [
       'npm run generate',
       'npm run format (the files edited by hand)',
-      ...(edits.some((edit) => edit.letter === 'c') ? [FIRST_SPEC_CHECK] : []),
+      ...(edits.some((edit) => edit.breaks) ? [FIRST_SPEC_CHECK] : []),
       'npm run generate -- --check',
       'npm run spec:check',
       'npm run format:check',

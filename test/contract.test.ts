@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningService } from '../src/service.js';
 import { closed, parseResponses, raw, rawSocket, streamBody, type ParsedResponse } from './support/http.js';
 import { keysDirWith, rsaKey, tempDir } from './support/keys.js';
-import { componentErrors, contractErrors, errorAnswerErrors, operationsOf, type ErrorAnswer } from './support/openapi.js';
+import { componentErrors, contractErrors, errorAnswerErrors, operationsOf, successMediaType, type ErrorAnswer } from './support/openapi.js';
 import { startTestService } from './support/service.js';
 
 /** The largest body a request may announce and still get its normal answer: the service's own bound (1 KiB, src/http/framing.ts). */
@@ -37,7 +37,7 @@ describe.each(operationsOf())('$method $path', ({ path, method }) => {
   it('answers 200 with a body that validates against its schema', async () => {
     const response = await fetch(service.url + path, { method: method.toUpperCase() });
     expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(response.headers.get('content-type')).toBe(successMediaType(path, method));
     expect(contractErrors(path, method, 200, await response.json())).toBeNull();
   });
 

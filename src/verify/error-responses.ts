@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { methodNotAllowedValidator, unroutedErrorValidator } from '../contract/error-schemas.js';
 import { finding, type Rule } from '../rules/finding.js';
 import type { Exchange } from './http.js';
-import { checkJsonResponse } from './responses.js';
+import { checkJsonResponse, JSON_MEDIA_TYPE } from './responses.js';
 import { ADVICE_RULES, HTTP_RULES } from './rules.js';
 import type { Session } from './session.js';
 
@@ -38,7 +38,12 @@ export async function checkErrorResponses(session: Session): Promise<void> {
 }
 
 function checkError(session: Session, exchange: Exchange, status: number, statusRule: Rule, validator: string): void {
-  checkJsonResponse(session, exchange, { status, statusRule, problems: (body) => session.contract.validatorIssues(validator, body) });
+  checkJsonResponse(session, exchange, {
+    status,
+    statusRule,
+    mediaType: JSON_MEDIA_TYPE,
+    problems: (body) => session.contract.validatorIssues(validator, body),
+  });
 }
 
 function checkAllow(session: Session, exchange: Exchange, defined: ReadonlySet<string>): void {

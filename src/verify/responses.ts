@@ -1,6 +1,6 @@
 /**
- * The contract checks every JSON answer gets: no redirect, the expected status, `application/json`, a JSON body
- * that validates against its schema in `openapi.json`.
+ * The contract checks every JSON answer gets: no redirect, the expected status, the JSON media type the contract
+ * declares for it, a JSON body that validates against its schema in `openapi.json`.
  */
 import type { SchemaProblem } from '../contract/schema-problems.js';
 import { finding, type Finding, type Rule } from '../rules/finding.js';
@@ -9,11 +9,16 @@ import { MAX_BODY_BYTES, mediaType, type Exchange } from './http.js';
 import { HTTP_RULES } from './rules.js';
 import type { Session } from './session.js';
 
+/** The media type of error bodies, and of a document whose operation names none. */
+export const JSON_MEDIA_TYPE = 'application/json';
+
 /** What an answer must be. */
 export interface ExpectedResponse {
   readonly status: number;
   /** The rule the status belongs to (`contract.status`, `contract.error-404`, …). */
   readonly statusRule: Rule;
+  /** The media type of the body: `application/json`, or the one the operation declares (`application/jwk-set+json`). */
+  readonly mediaType: string;
   /** Schema problems of the body, from the contract. */
   readonly problems: (body: unknown) => readonly SchemaProblem[];
 }
@@ -37,16 +42,11 @@ export function checkJsonResponse(session: Session, exchange: Exchange, expected
   if (status !== expected.status) return undefined;
 
   const type = mediaType(headers);
+  const must = `must be ${expected.mediaType}`;
   const typeFindings: Finding[] =
-    type === 'application/json'
+    type === expected.mediaType
       ? []
-      : [
-          finding(
-            HTTP_RULES.contentType,
-            type === undefined ? 'is missing; must be application/json' : `is "${type}"; must be application/json`,
-            'Content-Type',
-          ),
-        ];
+      : [finding(HTTP_RULES.contentType, type === undefined ? `is missing; ${must}` : `is "${type}"; ${must}`, 'Content-Type')];
   report.check(HTTP_RULES.contentType, subject, typeFindings, headers.get('content-type') ?? '');
   if (!checkBodySize(session, exchange)) return undefined;
 

@@ -13,7 +13,7 @@ export const HTTP_RULES = {
     reference: rfc(8414, '3.3'),
   },
   status: { id: 'contract.status', summary: 'status 200', reference: 'openapi.json' },
-  contentType: { id: 'contract.content-type', summary: 'Content-Type application/json', reference: 'openapi.json' },
+  contentType: { id: 'contract.content-type', summary: 'Content-Type as openapi.json declares it', reference: 'openapi.json' },
   bodySize: {
     id: 'http.body-size',
     summary: `the body is at most ${MAX_BODY_BYTES / 1024 / 1024} MiB, all verify reads of an answer`,

@@ -14,7 +14,7 @@ import { checkErrorResponses } from './error-responses.js';
 import type { Exchange } from './http.js';
 import { checkMetadata } from './metadata-checks.js';
 import type { Report } from './report.js';
-import { checkJsonResponse } from './responses.js';
+import { checkJsonResponse, JSON_MEDIA_TYPE } from './responses.js';
 import { HTTP_RULES } from './rules.js';
 import { Session } from './session.js';
 
@@ -80,7 +80,7 @@ interface FetchedDocument {
 
 /**
  * Requests every operation of the contract, the metadata first, and records its contract checks (status 200,
- * `application/json`, the body against the operation's 200 schema). Returns the answers by operation id.
+ * the media type it declares, the body against the operation's 200 schema). Returns the answers by operation id.
  */
 async function fetchDocuments(session: Session): Promise<Map<string, FetchedDocument>> {
   const operations = [...session.contract.operations].sort(
@@ -96,6 +96,7 @@ async function fetchDocuments(session: Session): Promise<Map<string, FetchedDocu
     const body = checkJsonResponse(session, exchange, {
       status: 200,
       statusRule: HTTP_RULES.status,
+      mediaType: operation.mediaTypes['200'] ?? JSON_MEDIA_TYPE,
       problems: (value) => session.contract.responseIssues(operation.id, 200, value),
     });
     documents.set(operation.id, { exchange, body });

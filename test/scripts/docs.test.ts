@@ -67,7 +67,9 @@ function operations(): Array<{ path: string; schema: string; properties: string[
   const resolve = (node: SpecDocument): SpecDocument =>
     typeof node.$ref === 'string' ? resolve(document.components.schemas[String(node.$ref.split('/').pop())]) : node;
   return Object.entries(document.paths as Record<string, SpecDocument>).map(([path, item]) => {
-    const ref: string = item.get.responses['200'].content['application/json'].schema.$ref;
+    // The one media type the 200 declares, whichever JSON type it is.
+    const [media] = Object.values(item.get.responses['200'].content as Record<string, SpecDocument>);
+    const ref: string = media?.schema.$ref;
     const schema = resolve({ $ref: ref });
     const properties = Object.entries(schema.properties as Record<string, SpecDocument>).flatMap(([name, property]) => {
       const items = property.items === undefined ? undefined : resolve(property.items);

@@ -42,18 +42,34 @@ function declared(path: string, method: string, key: string): { response: Json |
   return { response, ref };
 }
 
-/** Whether the response declared at `key` for (path, method) has an `application/json` body. */
-function hasJsonBody(path: string, method: string, key: string): boolean {
+/** A JSON media type: `application/json`, or any `application/…+json` (RFC 6839 §3.1), such as RFC 7517's `jwk-set+json`. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json$/;
+
+/** The JSON media type of the body of the response declared at `key` for (path, method), if it declares one. */
+function jsonMediaType(path: string, method: string, key: string): string | undefined {
   const content = declared(path, method, key).response?.content as Record<string, unknown> | undefined;
-  return content?.['application/json'] !== undefined;
+  return Object.keys(content ?? {}).find((type) => JSON_MEDIA_TYPE.test(type));
+}
+
+/** Whether the response declared at `key` for (path, method) has a JSON body. */
+function hasJsonBody(path: string, method: string, key: string): boolean {
+  return jsonMediaType(path, method, key) !== undefined;
 }
 
 /** Ajv's errors of `body` against the JSON body of the response declared at `key`, or null when valid. */
 function declaredErrors(path: string, method: string, key: string, body: unknown): unknown[] | null {
-  if (!hasJsonBody(path, method, key)) throw new Error(`openapi.json documents no JSON body for ${method} ${path} ${key}`);
-  const schema = `${declared(path, method, key).ref}/content/application~1json/schema`;
+  const mediaType = jsonMediaType(path, method, key);
+  if (mediaType === undefined) throw new Error(`openapi.json documents no JSON body for ${method} ${path} ${key}`);
+  const schema = `${declared(path, method, key).ref}/${pointer('content', mediaType, 'schema')}`;
   const validate = ajv.getSchema(schema) ?? ajv.compile({ $ref: schema });
   return validate(body) ? null : (validate.errors ?? []);
+}
+
+/** The media type openapi.json declares for the 200 body of (path, method): the `Content-Type` it is served with. */
+export function successMediaType(path: string, method: string): string {
+  const mediaType = jsonMediaType(path, method, '200');
+  if (mediaType === undefined) throw new Error(`openapi.json documents no JSON body for ${method} ${path} 200`);
+  return mediaType;
 }
 
 /**

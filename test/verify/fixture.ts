@@ -14,6 +14,7 @@ import { errorRendering } from '../../src/http/errors.js';
 import type { Jwks } from '../../src/keys/public-jwk.js';
 import { defaultMetadata } from '../../src/metadata/defaults.js';
 import type { OAuthMetadata } from '../../src/metadata/types.js';
+import { successMediaType } from '../support/openapi.js';
 
 export const METADATA_PATH = operations.getWellKnownOauthAuthorizationServer.path;
 export const JWKS_PATH = operations.getWellKnownJwksJson.path;
@@ -131,7 +132,7 @@ export function startFixture(broken: FixtureBreak = {}): Promise<RunningServer> 
     const body = JSON.stringify(documents[path]);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
     const headers: Record<string, string> = { ...CORS, etag };
-    if (broken.noContentType !== true) headers['content-type'] = 'application/json; charset=utf-8';
+    if (broken.noContentType !== true) headers['content-type'] = `${successMediaType(path, 'get')}; charset=utf-8`;
     if (broken.noCacheControl !== true) headers['cache-control'] = 'public, max-age=300';
     if (request.headers['if-none-match'] === etag) {
       response.writeHead(304, headers);

@@ -56,7 +56,9 @@ describe('compileContract', () => {
     [
       'a misspelt keyword in an inline schema',
       (doc: Record<string, any>) =>
-        (doc.paths['/.well-known/jwks.json'].get.responses['200'].content['application/json'].schema = { type: 'string', minLenght: 1 }),
+        (doc.paths['/.well-known/jwks.json'].get.responses['200'].content = {
+          'application/json': { schema: { type: 'string', minLenght: 1 } },
+        }),
       /^openapi\.json#\/paths\/~1\.well-known~1jwks\.json\/get\/responses\/200\/content\/application~1json\/schema\/minLenght: unknown keyword "minLenght"$/,
     ],
     [
