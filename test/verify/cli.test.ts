@@ -5,6 +5,7 @@ import { parseCommandLine } from '../../src/cli/args.js';
 import { runCommand } from '../../src/cli/command.js';
 import { VERIFY_OPTIONS, verifyArgs } from '../../src/verify/args.js';
 import { verifyCommand } from '../../src/verify/run.js';
+import { successMediaType } from '../support/openapi.js';
 import { documentSubjects, startFixture, startServer, type RunningServer } from './fixture.js';
 
 /** Runs `npm run verify` in-process, as `src/verify/cli.ts` does, capturing what it writes. */
@@ -65,8 +66,10 @@ describe('npm run verify, in-process', () => {
   it('exits 1 with FAIL lines naming rule and member when something fails', async () => {
     const { code, stdout } = await run([broken.url]);
     expect(code).toBe(1);
+    // The media type the contract declares for the JWKS, escaped for the pattern.
+    const mediaType = successMediaType('/.well-known/jwks.json', 'get').replace(/[/.+]/g, '\\$&');
     expect(stdout).toMatch(
-      /^FAIL {2}contract\.content-type +GET \/\.well-known\/jwks\.json: Content-Type: is missing; must be application\/json$/m,
+      new RegExp(`^FAIL {2}contract\\.content-type +GET /\\.well-known/jwks\\.json: Content-Type: is missing; must be ${mediaType}$`, 'm'),
     );
     expect(stdout).toMatch(new RegExp(`^FAILED: \\d+ passed, ${documentSubjects().length} failed, 0 warnings$`, 'm'));
   });
