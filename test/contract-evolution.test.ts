@@ -15,14 +15,14 @@
  * - (e) the JWKS served as `application/jwk-set+json`, RFC 7517 §8.5's media type for a JWK Set, instead of
  *   `application/json` (a break for clients, acknowledged like (c)).
  *
- * The copy is a git repository: the project as it is committed on `main`, the edits on a branch, so spec:check
+ * The copy is a git repository: the project as it is, committed on `main`, the edits on a branch, so spec:check
  * judges them against the project as the base, as it would a team member's branch. The suite is the README's
  * `npm test`, step by step (generate --check, spec:check, format:check, lint, typecheck, vitest), without the
  * drills themselves. It runs once for all the edits (CI runs the suite on a loaded 2-core machine: one more
  * suite run is what it can afford).
  *
- * Diagnosis: `CONTRACT_DRILL=b,c npx vitest run test/contract-evolution.test.ts` applies only the edits named;
- * `CONTRACT_DRILL_KEEP=1` keeps the copy and prints where it is.
+ * A failure names the step and shows what it printed (for the suite: each failed test and its message). To tell
+ * the edits apart, `CONTRACT_DRILL=b,c npx vitest run test/contract-evolution.test.ts` applies only those named.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -182,6 +182,8 @@ function chosenEdits(): readonly Edit[] {
 }
 
 let copy: string;
+/** Where the copy's suite writes its report. */
+let reports: string | undefined;
 const edits = chosenEdits();
 
 /** Inserts `text` into the copy's `file` after the first occurrence of `anchor`; an anchor no longer there fails the drill. */
@@ -314,8 +316,9 @@ beforeAll(async () => {
   await runStep('npm run format:check', [bin('prettier/bin/prettier.cjs'), '--check', '.']);
   await runStep('npm run lint', [bin('eslint/bin/eslint.js'), '.']);
   await runStep('npm run typecheck', [bin('typescript/bin/tsc'), '--noEmit']);
-  mkdirSync(join(copy, 'tmp'), { recursive: true });
-  const reportFile = join(copy, 'tmp', 'vitest-report.json');
+  // Outside the copy, whose suite fails on any file it did not have before.
+  reports = mkdtempSync(join(tmpdir(), 'wk-contract-evolution-report-'));
+  const reportFile = join(reports, 'vitest.json');
   await runStep('vitest run', [
     bin('vitest/vitest.mjs'),
     'run',
@@ -328,9 +331,8 @@ beforeAll(async () => {
 }, DRILL_CEILING_MS);
 
 afterAll(() => {
-  if (copy === undefined) return;
-  if (process.env.CONTRACT_DRILL_KEEP === '1') console.log(`contract-evolution drill: the copy is kept in ${copy}`);
-  else rmSync(copy, { recursive: true, force: true });
+  if (reports !== undefined) rmSync(reports, { recursive: true, force: true });
+  if (copy !== undefined) rmSync(copy, { recursive: true, force: true });
 });
 
 /** What a failed step printed: for the test suite, each failed test and its first message; else the end of its output. */
