@@ -5,7 +5,7 @@
  *
  * - (a) a new document with its handler: RFC 9728 OAuth 2.0 Protected Resource Metadata at
  *   `/.well-known/oauth-protected-resource`, written as the README says (operationId, description, tag,
- *   `security: []`, a 200 and a 4XX);
+ *   `security: []`, a 200, a 304 and a 4XX);
  * - (b) a new optional member of the metadata (`registration_endpoint`, RFC 7591);
  * - (c) two required members of the metadata made optional (`jwks_uri`, `grant_types_supported`), a breaking
  *   change acknowledged by pasting what `spec:check` prints into `openapi.breaking-changes.yaml` (only the reason
@@ -101,6 +101,7 @@ const PRM_OPERATION_OBJECT = {
   security: [],
   responses: {
     '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${PRM_SCHEMA}` } } } },
+    '304': { description: 'Not Modified: the representation matches If-None-Match (RFC 9110 §15.4.5)' },
     '4XX': ERROR_RESPONSE,
     default: ERROR_RESPONSE,
   },
