@@ -2,9 +2,9 @@
  * The contract checks behind `npm run spec:check`, on the project in `root`:
  *
  * 1. Breaking changes: `openapi.json` as it is in the work tree is compared with the base contract (default:
- *    the merge-base of HEAD with the default branch, or HEAD's first parent on it; see `git-base.ts`). Each breaking change fails, named with where a
- *    client meets it and where it is defined, unless `openapi.breaking-changes.yaml` acknowledges it for that
- *    base (see `acknowledgements.ts`).
+ *    the merge-base of HEAD with the default branch, or HEAD's first parent on it; see `git-base.ts`). Each
+ *    breaking change fails, named with where a client meets it and where it is defined, unless
+ *    `openapi.breaking-changes.yaml` acknowledges it for that base (see `acknowledgements.ts`).
  * 2. Lint: Redocly CLI with the committed ruleset; findings not in the baseline fail (see `lint.ts`).
  */
 import { join } from 'node:path';
