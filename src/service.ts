@@ -8,7 +8,7 @@
  */
 import type { Config } from './config.js';
 import { keysDirProblem, servedContract, type ReviewOptions } from './config-review.js';
-import { Contract } from './contract/contract.js';
+import type { Contract } from './contract/contract.js';
 import { registerHandlers } from './documents/handlers.js';
 import { bindHandlers, type PublishedDocuments } from './documents/registry.js';
 import type { DocumentEvent } from './documents/representation.js';
@@ -34,26 +34,13 @@ export interface ServiceOptions extends ReviewOptions {
   readonly serverLimits?: Partial<ServerLimits>;
 }
 
-/** The contract and the open key store, before anything listens. */
-export interface PreparedService {
-  readonly contract: Contract;
-  /**
-   * Binds the run-time tier of the contract's operations that are not documents to their handlers; `undefined`
-   * when the contract has none (openapi-backend is then never loaded).
-   */
-  readonly operations: ((handlers: PublishedDocuments['operations']) => OperationTier) | undefined;
-  readonly keys: KeyStore;
-  /** The directory keys are read from (`KEYS_DIR`, or the embedded development directory). */
-  readonly keysDir: string;
-  close(): void;
-}
-
 /** A running service. */
-export interface RunningService extends PreparedService {
+export interface RunningService {
   /** Base URL of the public listener, e.g. `http://127.0.0.1:3000`. */
   readonly url: string;
   /** Base URL of the admin listener. */
   readonly adminUrl: string;
+  readonly keys: KeyStore;
   /** The metadata served, resolved for the bound port. */
   readonly metadata: OAuthMetadata;
   readonly documents: PublishedDocuments;
@@ -63,13 +50,25 @@ export interface RunningService extends PreparedService {
 }
 
 /**
- * Opens the keys of `keysDir` with `open`. When the directory is refused the boot stops, so the metadata is
- * judged too (for `PORT`) and every configuration problem of both is thrown in one {@link ConfigError}, as
- * `--check` lists them (`src/config-review.ts`).
+ * Opens the key store of `keysDir`. Without `KEYS_DIR`, the development directory gets a key first when it has
+ * none, and that is logged once. When the directory is refused the boot stops, so the metadata is judged too (for
+ * `PORT`) and every configuration problem of both is thrown in one {@link ConfigError}, as `--check` lists them
+ * (`src/config-review.ts`).
  */
-async function openKeys<K>(config: Config, contract: Contract, keysDir: string, open: (dir: string) => Promise<K>): Promise<K> {
+async function openKeys(config: Config, contract: Contract, keysDir: string, logger: Logger): Promise<KeyStore> {
   try {
-    return await open(keysDir);
+    // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
+    // not be hidden by a fresh key that no signer uses.
+    if (config.keysDir === undefined) {
+      const dev = await ensureDevKeysDir(keysDir);
+      if (dev.generated !== undefined) {
+        logger.warn(
+          { dir: keysDir, kid: dev.generated.kid, file: dev.generated.file },
+          'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)',
+        );
+      }
+    }
+    return await KeyStore.open({ dir: keysDir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger });
   } catch (error) {
     if (!(error instanceof KeysDirError)) throw error;
     throw new ConfigError([keysDirProblem(config, error), ...checkMetadata(config, contract, config.port).problems]);
@@ -77,40 +76,13 @@ async function openKeys<K>(config: Config, contract: Contract, keysDir: string, 
 }
 
 /**
- * The run-time tier of `contract`'s operations that are not documents, prepared (openapi-backend initialised), or
- * `undefined` when it has none: only then is the tier's module, and openapi-backend with it, loaded, so a contract
- * of documents starts and serves without it.
+ * The run-time tier of `contract`'s operations that are not documents, prepared (openapi-backend initialised) and
+ * waiting for their handlers, or `undefined` when it has none: only then is the tier's module, and openapi-backend
+ * with it, loaded, so a contract of documents starts and serves without it.
  */
-async function prepareOperations(contract: Contract): Promise<PreparedService['operations']> {
+async function prepareOperations(contract: Contract): Promise<((handlers: PublishedDocuments['operations']) => OperationTier) | undefined> {
   if (!contract.operations.some((operation) => operation.kind === 'operation')) return undefined;
   return (await import('./http/operations.js')).prepareOperationTier(contract);
-}
-
-/**
- * Loads the contract and opens the key store (see {@link openKeys}). Without `KEYS_DIR`, the development
- * directory gets a key first when it has none, and that is logged once.
- */
-async function prepareService(config: Config, options: ServiceOptions = {}): Promise<PreparedService> {
-  const logger = options.logger ?? silentLogger();
-  // A declared error schema the server cannot render stops the boot before anything is opened or bound.
-  const contract = servedContract(options);
-  const operations = await prepareOperations(contract);
-  const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
-  const keys = await openKeys(config, contract, keysDir, async (dir) => {
-    // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
-    // not be hidden by a fresh key that no signer uses.
-    if (config.keysDir === undefined) {
-      const dev = await ensureDevKeysDir(dir);
-      if (dev.generated !== undefined) {
-        logger.warn(
-          { dir, kid: dev.generated.kid, file: dev.generated.file },
-          'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)',
-        );
-      }
-    }
-    return KeyStore.open({ dir, defaultAlg: config.keysDefaultAlg, rescanIntervalMs: config.keysRescanIntervalMs, logger });
-  });
-  return { contract, operations, keys, keysDir, close: () => keys.close() };
 }
 
 /**
@@ -119,7 +91,7 @@ async function prepareService(config: Config, options: ServiceOptions = {}): Pro
  * refuses the boot here ({@link bindHandlers}). Problems of the metadata itself are left to its resolution for
  * the bound port, which names them.
  */
-function checkDocuments(config: Config, { contract, keys }: PreparedService): void {
+function checkDocuments(config: Config, contract: Contract, keys: KeyStore): void {
   const metadata = checkMetadata(config, contract, config.port).metadata;
   if (metadata !== undefined) bindHandlers(contract, registerHandlers({ keys, metadata }), () => undefined).close();
 }
@@ -151,15 +123,18 @@ function idleGraceMs(shutdownTimeoutMs: number): number {
   return Math.min(1000, Math.floor(shutdownTimeoutMs / 2));
 }
 
-/** Prepares the service, binds both listeners and starts serving. */
+/** Loads the contract, opens the keys, binds both listeners and starts serving. */
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? silentLogger();
-  const prepared = await prepareService(config, { ...options, logger });
-  const { contract, keys } = prepared;
+  // A declared error schema the server cannot render stops the boot before anything is opened or bound.
+  const contract = servedContract(options);
+  const bindOperations = await prepareOperations(contract);
+  const keysDir = config.keysDir ?? options.devKeysDir ?? defaultKeysDir();
+  const keys = await openKeys(config, contract, keysDir, logger);
   try {
-    checkDocuments(config, prepared);
+    checkDocuments(config, contract, keys);
   } catch (error) {
-    prepared.close();
+    keys.close();
     throw error;
   }
   const metrics = createMetrics({ keys: () => keys.stats, droppedLogLines: options.droppedLogLines });
@@ -175,7 +150,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   try {
     port = await listen(publicServer, config.port, config.host, { port: 'PORT', host: 'HOST' });
   } catch (error) {
-    prepared.close();
+    keys.close();
     throw error;
   }
   // Nothing below awaits until the application is attached: Node reads no request in between, so none is
@@ -186,10 +161,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   try {
     metadata = resolveMetadata(config, contract, port);
     documents = bindHandlers(contract, registerHandlers({ keys, metadata }), documentEvents(logger, metrics));
-    operations = prepared.operations?.(documents.operations);
+    operations = bindOperations?.(documents.operations);
   } catch (error) {
     publicServer.close();
-    prepared.close();
+    keys.close();
     throw error;
   }
   const app = createPublicApp({
@@ -216,7 +191,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     publicServer.close();
     publicServer.closeAllConnections();
     documents.close();
-    prepared.close();
+    keys.close();
     throw error;
   }
 
@@ -229,19 +204,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
       logger.info({ timeoutMs: config.shutdownTimeoutMs }, 'shutting down: draining connections');
       await drain(publicServer, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
       documents.close();
-      prepared.close();
+      keys.close();
       adminServer.close();
       adminServer.closeAllConnections();
       logger.info('shut down');
     })();
     return stopping;
   };
-  logger.info(
-    { port, adminPort, host: config.host, adminHost: config.adminHost, keysDir: prepared.keysDir, issuer: metadata.issuer },
-    'listening',
-  );
+  logger.info({ port, adminPort, host: config.host, adminHost: config.adminHost, keysDir, issuer: metadata.issuer }, 'listening');
   return {
-    ...prepared,
+    keys,
     metadata,
     documents,
     metrics,
