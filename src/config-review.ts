@@ -8,7 +8,7 @@ import type { Config, ConfigReading } from './config.js';
 import { Contract } from './contract/contract.js';
 import { KeysDirError } from './errors.js';
 import { errorRendering } from './http/errors.js';
-import { defaultKeysDir, devKeysDirError, publishesAKey } from './keys/dev-key.js';
+import { defaultKeysDir, devKeys } from './keys/dev-key.js';
 import { scanKeysDir } from './keys/key-dir.js';
 import type { KeySet } from './keys/key-set.js';
 import { checkMetadata, type OAuthMetadata } from './metadata/metadata.js';
@@ -62,8 +62,8 @@ export async function reviewConfig(reading: ConfigReading, options: ReviewOption
   const problems = [...reading.problems];
   let keys: KeySet | undefined;
   try {
-    // The directory is judged whatever KEYS_DEFAULT_ALG says: it only decides what a key is published with.
-    if (await worthReading(config, keysDir)) keys = await scanKeysDir(keysDir, config.keysDefaultAlg);
+    // Without KEYS_DIR, a development directory with no key yet is left out: npm start would fill it, no failure.
+    keys = config.keysDir === undefined ? await devKeys(keysDir, config.keysDefaultAlg) : await scanKeysDir(keysDir, config.keysDefaultAlg);
   } catch (error) {
     if (!(error instanceof KeysDirError)) throw error;
     problems.push(keysDirProblem(config, error));
@@ -72,19 +72,6 @@ export async function reviewConfig(reading: ConfigReading, options: ReviewOption
   const metadata = checkMetadata(config, contract, reading.refused.has('PORT') ? undefined : config.port);
   problems.push(...metadata.problems);
   return { contract, keysDir, keys, metadata: metadata.metadata, problems };
-}
-
-/**
- * Whether the keys directory is read: always when `KEYS_DIR` is set; a development directory with no key yet is
- * left unread, since `npm start` would fill it and that is no failure.
- */
-async function worthReading(config: Config, keysDir: string): Promise<boolean> {
-  if (config.keysDir !== undefined) return true;
-  try {
-    return await publishesAKey(keysDir);
-  } catch (error) {
-    throw devKeysDirError(keysDir, error);
-  }
 }
 
 /**

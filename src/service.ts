@@ -60,10 +60,10 @@ async function openKeys(config: Config, contract: Contract, keysDir: string, log
     // Only the embedded default ever generates a key: an explicit KEYS_DIR that is missing must fail loudly,
     // not be hidden by a fresh key that no signer uses.
     if (config.keysDir === undefined) {
-      const dev = await ensureDevKeysDir(keysDir);
-      if (dev.generated !== undefined) {
+      const generated = await ensureDevKeysDir(keysDir);
+      if (generated !== undefined) {
         logger.warn(
-          { dir: keysDir, kid: dev.generated.kid, file: dev.generated.file },
+          { dir: keysDir, kid: generated.kid, file: generated.file },
           'KEYS_DIR is not set: generated a development key (for development only; set KEYS_DIR in production)',
         );
       }
