@@ -8,12 +8,13 @@
  * `..data` indirection of a Kubernetes volume resolves inside it); a link that leads out is refused, so a key,
  * or `/etc/shadow`, elsewhere on the host is never read through it.
  */
-import { constants, realpath, stat } from 'node:fs';
+import { constants } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { extname, sep } from 'node:path';
 import { fileKind, isType, sameVersion, type FileVersion } from '../bounded-file.js';
 import { errorCode } from './key-errors.js';
 import { KEY_FILE_EXTENSIONS } from './key-names.js';
-import type { PathStat, StatMany } from './stat-worker.js';
+import { pathStat, type PathStat, type StatMany } from './stat-worker.js';
 
 /** What a scan learnt of one entry. */
 export type EntryProbe =
@@ -77,7 +78,7 @@ export async function probeEntries(
 
 async function probeLink(name: string, path: string, root: string, maxBytes: number): Promise<EntryProbe> {
   try {
-    const target = await realpathNative(path);
+    const target = await realpath(path);
     if (!isInside(root, target)) {
       return {
         kind: 'refused',
@@ -85,14 +86,7 @@ async function probeLink(name: string, path: string, root: string, maxBytes: num
         reason: `is a symbolic link to ${target}, outside the keys directory; mount or copy the key into it instead`,
       };
     }
-    const stats = await callback<FileVersion & { readonly mode: number }>((done) => stat(target, done));
-    return classify(
-      name,
-      { mode: stats.mode, dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs },
-      target,
-      target,
-      maxBytes,
-    );
+    return classify(name, pathStat(await stat(target)), target, target, maxBytes);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ELOOP' || code === 'ENAMETOOLONG') {
@@ -129,14 +123,4 @@ function failed(error: unknown): EntryProbe {
 /** Whether the real path `target` lies inside the directory whose real path is `root`. */
 function isInside(root: string, target: string): boolean {
   return target.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
-}
-
-/** A callback-style filesystem call as a promise. */
-function callback<T>(call: (done: (error: Error | null, value: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => call((error, value) => (error === null ? resolve(value) : reject(error))));
-}
-
-/** `realpath(3)`: one call on libuv's thread pool, where `fs.realpath` walks the path in JavaScript. */
-export function realpathNative(path: string): Promise<string> {
-  return callback<string>((done) => realpath.native(path, done));
 }

@@ -17,13 +17,13 @@
  *   again next scan, when the verdicts are cached (`modulus-checks.ts`): however costly a file, every scan ends;
  * - a file that is gone, or a symbolic link that no longer resolves (dangling, or a loop), drops its keys at once.
  */
-import { readdir } from 'node:fs';
+import { readdir, realpath } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { MAX_FILE_BYTES, readBoundedFile } from '../bounded-file.js';
 import type { KeyAlgorithm } from '../config.js';
 import { KeysDirError } from '../errors.js';
 import { printable } from '../rules/finding.js';
-import { probeEntries, realpathNative, sameIdentity, type EntryIdentity, type EntryProbe } from './dir-entry.js';
+import { probeEntries, sameIdentity, type EntryIdentity, type EntryProbe } from './dir-entry.js';
 import { errorCode } from './key-errors.js';
 import { parseKeyFile, refusedFile, type KeyEntry } from './key-file.js';
 import { splitKeyNames } from './key-names.js';
@@ -296,10 +296,8 @@ function publishes(entries: readonly KeyEntry[]): boolean {
 /** The real path of `dir` and its entry names, sorted. Throws a {@link KeysDirError}. */
 async function listDirectory(dir: string): Promise<{ readonly root: string; readonly listing: readonly string[] }> {
   try {
-    const [root, listing] = await Promise.all([
-      realpathNative(dir),
-      new Promise<string[]>((resolve, reject) => readdir(dir, (error, found) => (error === null ? resolve(found) : reject(error)))),
-    ]);
+    // realpath(3) itself: the promise API calls it on the thread pool, where fs.realpath walks the path in JavaScript.
+    const [root, listing] = await Promise.all([realpath(dir), readdir(dir)]);
     // Code-unit order, as the reports: the order `readdir` returns may differ between scans of the same directory.
     return { root, listing: listing.sort() };
   } catch (error) {

@@ -8,7 +8,7 @@
  */
 import { operations } from '../../generated/operations.js';
 import { finding, rfc, type Finding, type Rule } from './finding.js';
-import { HTTPS_EXPLANATION, hasSecureScheme, parseAbsoluteUrl, rawComponents } from './url.js';
+import { HTTPS_EXPLANATION, hasSecureScheme, rawComponents } from './url.js';
 
 const SECTION_2 = rfc(8414, '2');
 const METADATA_PATH = operations.getWellKnownOauthAuthorizationServer.path;
@@ -37,8 +37,9 @@ export const ISSUER_RULES = {
  * `member` names where the value came from in the findings (default `issuer`).
  */
 export function issuerFindings(issuer: string, member = 'issuer'): Finding[] {
-  const url = parseAbsoluteUrl(issuer);
-  if (url === undefined) {
+  // Without a base, URL.parse refuses relative references: exactly "absolute URL" (RFC 3986 §4.3).
+  const url = URL.parse(issuer);
+  if (url === null) {
     return [finding(ISSUER_RULES.url, `"${issuer}" is not an absolute URL such as https://auth.example.com`, member)];
   }
   const findings: Finding[] = [];

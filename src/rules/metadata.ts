@@ -9,7 +9,7 @@
 import { finding, rfc, type Finding, type Rule } from './finding.js';
 import { issuerFindings } from './issuer.js';
 import { requiredArrayMembers } from './schema.js';
-import { HTTPS_EXPLANATION, hasSecureScheme, parseAbsoluteUrl, rawComponents } from './url.js';
+import { HTTPS_EXPLANATION, hasSecureScheme, rawComponents } from './url.js';
 import { isJsonObject } from '../json-file.js';
 
 const SECTION_2 = rfc(8414, '2');
@@ -78,8 +78,8 @@ function endpointFindings(metadata: Readonly<Record<string, unknown>>): Finding[
   for (const [member, value] of Object.entries(metadata)) {
     // A non-string is a schema problem, reported by the schema check; reporting it here too would count it twice.
     if (!isEndpointMember(member) || typeof value !== 'string') continue;
-    const url = parseAbsoluteUrl(value);
-    if (url === undefined) {
+    const url = URL.parse(value);
+    if (url === null) {
       findings.push(finding(METADATA_RULES.endpointAbsolute, `"${value}" is not an absolute URL`, member));
       continue;
     }

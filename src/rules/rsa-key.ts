@@ -15,7 +15,8 @@
  * @see https://doi.org/10.6028/NIST.SP.800-56Br2
  * @see https://doi.org/10.6028/NIST.SP.800-89
  */
-import { checkPrime, checkPrimeSync } from 'node:crypto';
+import { checkPrime, checkPrimeSync, type CheckPrimeOptions } from 'node:crypto';
+import { promisify } from 'node:util';
 import { finding, rfc, type Finding, type Rule } from './finding.js';
 import { base64urlBytes, bitLength, perfectPowerExponent, SMALL_FACTOR_BOUND, smallFactor, toBigInt } from './integers.js';
 
@@ -91,12 +92,11 @@ export function modulusStructureProblem(n: bigint): ModulusProblem | undefined {
  */
 const PRIME_TEST_ROUNDS = { checks: 1 };
 
+const checkPrimeOffThread = promisify<bigint, CheckPrimeOptions, boolean>(checkPrime);
+
 /** The primality verdict on libuv's thread pool, per modulus: 2 to 8 ms at 2048 bits, 1.3 to 3.7 s at 16384. */
-export function primeProblemOffThread(n: bigint): Promise<ModulusProblem | undefined> {
-  return new Promise((resolve, reject) =>
-    // The callback's error is `undefined`, not `null`, on success.
-    checkPrime(n, PRIME_TEST_ROUNDS, (error, prime) => (error instanceof Error ? reject(error) : resolve(prime ? PRIME : undefined))),
-  );
+export async function primeProblemOffThread(n: bigint): Promise<ModulusProblem | undefined> {
+  return (await checkPrimeOffThread(n, PRIME_TEST_ROUNDS)) ? PRIME : undefined;
 }
 
 /** The whole verdict on the calling thread (`npm run verify`, which checks a few served keys). */

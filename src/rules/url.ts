@@ -1,6 +1,6 @@
 /**
- * URL predicates shared by the issuer and endpoint rules: what counts as absolute, and where plain http is
- * tolerated. RFC 8414 §2 requires https for the issuer and RFC 6749 §3.1/§3.2 require TLS for the endpoints; the
+ * URL predicates shared by the issuer and endpoint rules: where plain http is tolerated, and what URL parsing
+ * hides. RFC 8414 §2 requires https for the issuer and RFC 6749 §3.1/§3.2 require TLS for the endpoints; the
  * loopback exception exists only so that local and CI runs work without certificates.
  */
 
@@ -10,12 +10,6 @@ const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '::1'];
 /** Whether `hostname` (as `URL.hostname` gives it, IPv6 in brackets) is a loopback host of {@link LOOPBACK_HOSTS}. */
 function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.includes(hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase());
-}
-
-/** Parses `value` as an absolute URL; `undefined` for relative references and garbage. */
-export function parseAbsoluteUrl(value: string): URL | undefined {
-  // URL.canParse without a base refuses relative references, which is exactly "absolute URL" (RFC 3986 §4.3).
-  return URL.canParse(value) ? new URL(value) : undefined;
 }
 
 /** https anywhere, or http on a loopback host. */

@@ -8,7 +8,6 @@ import { METADATA_SCHEMA } from '../metadata/metadata.js';
 import { finding, type Finding } from '../rules/finding.js';
 import { ISSUER_RULES } from '../rules/issuer.js';
 import { METADATA_RULES, metadataFindings } from '../rules/metadata.js';
-import { parseAbsoluteUrl } from '../rules/url.js';
 import { MAX_BODY_BYTES } from './http.js';
 import { HTTP_RULES } from './rules.js';
 import type { Session } from './session.js';
@@ -50,8 +49,7 @@ function issuerAdvice(base: string): (served: string) => string {
 
 async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedKeySet | undefined): Promise<Finding[]> {
   const fail = (message: string): Finding[] => [finding(HTTP_RULES.jwksUri, message, 'jwks_uri')];
-  if (typeof jwksUri !== 'string' || parseAbsoluteUrl(jwksUri) === undefined)
-    return fail(`${JSON.stringify(jwksUri) ?? 'missing'} is not a URL to fetch`);
+  if (typeof jwksUri !== 'string' || !URL.canParse(jwksUri)) return fail(`${JSON.stringify(jwksUri) ?? 'missing'} is not a URL to fetch`);
   const exchange = await session.request(HTTP_RULES.jwksUri, jwksUri);
   if (exchange === undefined) return [];
   if (exchange.status !== 200) {
