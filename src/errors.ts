@@ -160,18 +160,11 @@ export class SpecError extends ServiceError {
   readonly code = 'ERR_SPEC_INVALID';
 }
 
-/**
- * `openapi.json` has operations that no handler serves; `operations` names them, and `handlersFile` the file where
- * handlers are registered.
- */
+/** `openapi.json` has operations that no handler serves; the message names them, and the file where handlers go. */
 export class HandlerMissingError extends ServiceError {
   readonly code = 'ERR_HANDLER_MISSING';
-  readonly operations: readonly string[];
-  readonly handlersFile: string;
   constructor(operations: readonly string[], handlersFile: string) {
     super(`openapi.json defines operations with no handler: ${operations.join(', ')}; register their handlers in ${handlersFile}`);
-    this.operations = operations;
-    this.handlersFile = handlersFile;
   }
 }
 

@@ -4,7 +4,7 @@
  * The file is read through `readBoundedFileSync`, so a FIFO, a device or an oversized file is a problem naming
  * the file, never a hang or unbounded memory.
  */
-import { MAX_FILE_BYTES, readBoundedFileSync } from './bounded-file.js';
+import { readBoundedFileSync } from './bounded-file.js';
 
 /** A plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -17,16 +17,16 @@ export type JsonObjectFile =
   | { readonly ok: false; readonly problem: string };
 
 /**
- * Reads `file` as a JSON object. An unreadable, non-regular or oversized file (over `maxBytes`, default 1 MiB),
+ * Reads `file` as a JSON object. An unreadable, non-regular or oversized file (over 1 MiB),
  * invalid JSON or a non-object is a one-line problem naming the file, never an exception; `expected` completes
  * "it must hold a JSON object …" (e.g. "of OAuthMetadata members"). Invalid JSON is located by line and column
  * and never quoted (see {@link jsonSyntaxProblem}): `/etc/x/metadata.json: invalid JSON at line 3, column 14:
  * expected ',' or '}' after property value`.
  */
-export function readJsonObjectFile(file: string, expected: string, maxBytes: number = MAX_FILE_BYTES): JsonObjectFile {
+export function readJsonObjectFile(file: string, expected: string): JsonObjectFile {
   let bytes: Buffer;
   try {
-    const read = readBoundedFileSync(file, maxBytes);
+    const read = readBoundedFileSync(file);
     if (!read.ok) return { ok: false, problem: `${file} ${read.reason}` };
     bytes = read.bytes;
   } catch (cause) {

@@ -11,11 +11,11 @@ import { writeFile } from 'node:fs/promises';
 import { positiveWholeNumber, refuseArguments, type CommandLine } from '../cli/args.js';
 import { defineCommand, EXIT, isEntryModule, processIo, runCommand, type CommandIo, type WithHelp } from '../cli/command.js';
 import { KEY_ALGORITHMS, loadConfig, type Config, type KeyAlgorithm } from '../config.js';
-import { ConfigError, UsageError } from '../errors.js';
+import { ConfigError, KeyInvalidError, UsageError } from '../errors.js';
 import { isKeyAlgorithm, MIN_RSA_BITS } from '../rules/jwks.js';
 import { defaultKeysDir } from './dev-key.js';
 import { EXPORT_FORMATS, exportPublic, type ExportFormat } from './export-public.js';
-import { errorCode, KeyFileError } from './key-errors.js';
+import { errorCode } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';
 import { keyReport } from './key-report.js';
 import { newKeyProblem, newKid, writeNewKey } from './new-key.js';
@@ -130,7 +130,7 @@ async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorit
     try {
       await writeFile(values.out, exported.text, { mode: 0o644, flag: 'wx' });
     } catch (error) {
-      if (errorCode(error) === 'EEXIST') throw new KeyFileError(values.out, 'already exists; choose another --out', { cause: error });
+      if (errorCode(error) === 'EEXIST') throw new KeyInvalidError(`${values.out}: already exists; choose another --out`, { cause: error });
       throw error;
     }
     io.err(`wrote ${values.out}: public ${format === 'pem' ? 'SPKI PEM' : 'JWK'} of ${described}`);

@@ -122,11 +122,6 @@ function others(sharing: readonly AcceptedKey[], entry: AcceptedKey): string {
   return rest > 0 ? `${named.join(', ')} and ${rest} other${rest === 1 ? '' : 's'}` : named.join(', ');
 }
 
-/** The canonical bytes of a set: equal sets give equal strings, which is how a change is detected. */
-export function serializeJwks(jwks: Jwks): string {
-  return JSON.stringify(jwks);
-}
-
 /** `file` or `file#index` (a key of a JWKS file), naming one key; printable (see `printable`). */
 export function keyLabel(entry: { readonly file: string; readonly index: number | undefined }): string {
   const file = printable(entry.file);

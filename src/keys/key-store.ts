@@ -17,7 +17,7 @@ import { KeysDirError, KeysUnavailableError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { printable } from '../rules/finding.js';
 import { describeFsError, KeyDirScanner, type KeptFile, type KeyScan } from './key-dir.js';
-import { buildKeySet, serializeJwks, type KeyFileReport, type KeyRefusal, type KeySet } from './key-set.js';
+import { buildKeySet, type KeyFileReport, type KeyRefusal, type KeySet } from './key-set.js';
 import type { Jwks } from './public-jwk.js';
 import { StatWorker } from './stat-worker.js';
 
@@ -97,7 +97,8 @@ export class KeyStore implements DocumentSource<Jwks> {
   readonly #statWorker = new StatWorker();
   readonly #listeners = new Set<() => void>();
   #set: KeySet = buildKeySet([]);
-  #serialized = serializeJwks(this.#set.jwks);
+  /** The published bytes: equal sets serialize equally (`buildKeySet`), which is how a change is detected. */
+  #serialized = JSON.stringify(this.#set.jwks);
   /** Problems already logged, so a problem that persists across scans is logged once. */
   #loggedRefusals = new Set<string>();
   #loggedKept = new Set<string>();
@@ -185,7 +186,8 @@ export class KeyStore implements DocumentSource<Jwks> {
    * Why the published set may be out of date: no scan completed for {@link STALE_AFTER_INTERVALS} rescan
    * intervals. `undefined` while scans complete. Readiness reports it.
    */
-  staleness(now: number = Date.now()): string | undefined {
+  staleness(): string | undefined {
+    const now = Date.now();
     const last = this.#lastSuccessAt?.getTime();
     const limit = STALE_AFTER_INTERVALS * this.#options.rescanIntervalMs;
     if (last === undefined || now - last <= limit) return undefined;
@@ -311,7 +313,7 @@ export class KeyStore implements DocumentSource<Jwks> {
     if (!scan.changed && this.#reloads > 0) return;
     this.#logRefusals(set.refusals);
     this.#logIgnored(set);
-    const serialized = serializeJwks(set.jwks);
+    const serialized = JSON.stringify(set.jwks);
     const previous = this.#set;
     this.#set = set;
     const first = this.#reloads === 0;

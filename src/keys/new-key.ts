@@ -12,7 +12,8 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyAlgorithm } from '../config.js';
 import { MAX_RSA_BITS, MIN_RSA_BITS } from '../rules/jwks.js';
-import { errorCode, KeyFileError } from './key-errors.js';
+import { KeyInvalidError } from '../errors.js';
+import { errorCode } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';
 
 /** Kids `generate` accepts: they become file names, so no separators, and no leading '.' (hidden files are ignored). */
@@ -38,8 +39,8 @@ export interface NewKey {
 }
 
 /** A kid such as `dev-20260701-3f9a1c2b`: a prefix, the UTC date, and randomness so two runs never collide. */
-export function newKid(prefix: string, now: Date = new Date()): string {
-  const date = now.toISOString().slice(0, 10).replaceAll('-', '');
+export function newKid(prefix: string): string {
+  const date = new Date().toISOString().slice(0, 10).replaceAll('-', '');
   return `${prefix}-${date}-${randomBytes(4).toString('hex')}`;
 }
 
@@ -55,8 +56,8 @@ export function newKeyProblem(kid: string, bits: number): string | undefined {
 
 /**
  * Generates an RSA key and writes it into `dir` (created with mode 0700 when missing). Throws a
- * {@link KeyFileError} when `kid` is already used by a key of `dir` or the file exists, a `KeysDirError` when `dir` cannot be
- * read, and a `RangeError` for a kid or size {@link newKeyProblem} refuses.
+ * {@link KeyInvalidError} naming the file when `kid` is already used by a key of `dir` or the file exists, a
+ * `KeysDirError` when `dir` cannot be read, and a `RangeError` for a kid or size {@link newKeyProblem} refuses.
  */
 export async function writeNewKey(options: NewKeyOptions): Promise<NewKey> {
   const { dir, kid, alg } = options;
@@ -81,7 +82,7 @@ async function assertKidUnused(dir: string, kid: string): Promise<void> {
   // The default alg plays no part in which kids are taken.
   const set = await scanKeysDir(dir, 'RS256');
   const holder = set.reports.find((report) => report.kid === kid);
-  if (holder !== undefined) throw new KeyFileError(holder.file, `kid ${JSON.stringify(kid)} is already used`);
+  if (holder !== undefined) throw new KeyInvalidError(`${holder.file}: kid ${JSON.stringify(kid)} is already used`);
 }
 
 /**
@@ -94,7 +95,7 @@ async function writeExclusive(path: string, content: string): Promise<void> {
   try {
     await link(temporary, path);
   } catch (error) {
-    if (errorCode(error) === 'EEXIST') throw new KeyFileError(basename(path), 'already exists', { cause: error });
+    if (errorCode(error) === 'EEXIST') throw new KeyInvalidError(`${basename(path)}: already exists`, { cause: error });
     throw error;
   } finally {
     await rm(temporary, { force: true });

@@ -19,8 +19,6 @@ const MAX_LABEL_LENGTH = 64;
 export interface PemBlock {
   /** The label, e.g. `PRIVATE KEY`. */
   readonly label: string;
-  /** The whole block, BEGIN line to END line included, as `createPrivateKey` and friends take it. */
-  readonly text: string;
   /** What lies between the BEGIN and END lines (headers and base64). */
   readonly body: string;
 }
@@ -62,9 +60,8 @@ export function* pemBlocks(text: string): Generator<PemBlock> {
       cursor = end + END.length;
       continue;
     }
-    const blockEnd = end + closing.length;
-    yield { label, text: text.slice(begin, blockEnd), body: text.slice(bodyStart, end) };
-    cursor = blockEnd;
+    yield { label, body: text.slice(bodyStart, end) };
+    cursor = end + closing.length;
   }
 }
 

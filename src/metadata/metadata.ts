@@ -9,13 +9,13 @@ import type { Config } from '../config.js';
 import type { Contract } from '../contract/contract.js';
 import { pointerSegments } from '../contract/schema-problems.js';
 import { ConfigError } from '../errors.js';
+import { readJsonObjectFile } from '../json-file.js';
 import { describeFinding, type Finding } from '../rules/finding.js';
 import { ISSUER_RULES } from '../rules/issuer.js';
 import { issuerMatchFindings, metadataFindings } from '../rules/metadata.js';
 import { schemaFindings, schemaPropertyNames } from '../rules/schema.js';
 import { canonicalMembers } from './canonical.js';
 import { defaultMetadata } from './defaults.js';
-import { readMetadataFile } from './file.js';
 import type { OAuthMetadata } from './types.js';
 
 export type { OAuthMetadata } from './types.js';
@@ -95,8 +95,9 @@ function judgeMetadata(
   let overrides: Readonly<Record<string, unknown>> = {};
   let fileUnread = false;
   if (config.metadataFile !== undefined) {
-    const file = readMetadataFile(config.metadataFile);
-    if (file.ok) overrides = file.members;
+    // Opened non-blocking and checked on its descriptor (`bounded-file.ts`): a FIFO or a device never hangs the boot.
+    const file = readJsonObjectFile(config.metadataFile, 'of OAuthMetadata members');
+    if (file.ok) overrides = file.value;
     else problems.push(`METADATA_FILE: ${file.problem}`);
     fileUnread = !file.ok;
   }
