@@ -7,6 +7,7 @@
  */
 import type { ConfigReading } from './config.js';
 import { reviewConfig, type ConfigReview, type ReviewOptions } from './config-review.js';
+import { constantSource } from './documents/document-source.js';
 import { registerHandlers } from './documents/handlers.js';
 import { bindHandlers } from './documents/registry.js';
 import { ConfigError, DocumentInvalidError, ServiceError } from './errors.js';
@@ -16,24 +17,18 @@ import type { OAuthMetadata } from './metadata/types.js';
 /**
  * Every document as the service would build it from its handler (the keys as scanned, the metadata for `PORT`),
  * validated against its success schema in `openapi.json`: one line per problem naming the operation, the JSON
- * pointer and the rule; empty when all validate. Unlike the boot, a source that changes (the keys) fails here too:
- * the service would answer 500 until its data changes.
+ * pointer and the rule; empty when all validate. Unlike the boot, the keys fail here too (their scan is a
+ * constant here, where the service's key store changes): the service would answer 500 until they change.
  */
-function documentProblems(review: ConfigReview, metadata: OAuthMetadata): string[] {
-  const operations = new Map(review.contract.operations.map((op) => [op.id, `${op.id} (${op.method.toUpperCase()} ${op.path})`]));
-  const jwks = review.keys?.jwks ?? { keys: [] };
-  const problems: string[] = [];
+function documentProblems(review: ConfigReview, metadata: OAuthMetadata): readonly string[] {
+  const keys = constantSource(review.keys?.jwks ?? { keys: [] });
   try {
-    const keys = { current: () => jwks, subscribe: () => () => undefined };
-    const handlers = registerHandlers({ keys, metadata });
-    bindHandlers(review.contract, handlers, (event) => {
-      if (event.kind === 'rejected') problems.push(...event.problems.map((problem) => `${operations.get(event.operationId)} ${problem}`));
-    }).close();
+    bindHandlers(review.contract, registerHandlers({ keys, metadata }), () => undefined).close();
+    return [];
   } catch (error) {
     if (!(error instanceof DocumentInvalidError)) throw error;
-    problems.push(...error.problems);
+    return error.problems;
   }
-  return problems;
 }
 
 /**
