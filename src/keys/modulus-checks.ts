@@ -14,7 +14,7 @@
  *   examination goes on, and the file is read again at the next scan, when the verdict is cached.
  */
 import { createHash } from 'node:crypto';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { modulusStructureProblem, primeProblemOffThread, type ModulusProblem, type ModulusVerdict } from '../rules/rsa-key.js';
 
 /** Works out the verdict on a modulus; `undefined` when it is not known by the caller's deadline. */
@@ -133,16 +133,14 @@ export class ModulusChecks {
 async function withDeadline(examination: Promise<ModulusProblem | undefined>, deadline: number): Promise<ModulusVerdict> {
   const remaining = deadline - performance.now();
   if (remaining <= 0) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, remaining, undefined);
-    // A pending deadline alone does not keep a process alive; the examination it waits for does.
-    timer.unref();
-  });
+  const settled = new AbortController();
   try {
+    // A pending deadline alone does not keep a process alive (`ref: false`); the examination it waits for does.
+    const timeout = sleep(remaining, undefined, { ref: false, signal: settled.signal });
     return await Promise.race([examination.then((problem) => ({ problem })), timeout]);
   } finally {
-    clearTimeout(timer);
+    // The race has settled: the timer goes (its rejection is the race's, already handled).
+    settled.abort();
   }
 }
 
