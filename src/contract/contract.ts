@@ -158,7 +158,7 @@ export class Contract {
   #issues(validator: string | null | undefined, value: unknown, what: string): SchemaProblem[] {
     const validate = validator === null || validator === undefined ? undefined : this.#compiled.validators[validator];
     if (validate === undefined) {
-      return [{ pointer: '', member: '(document)', message: `openapi.json defines no application/json schema for ${what}` }];
+      return [{ pointer: '', message: `openapi.json defines no application/json schema for ${what}` }];
     }
     validate(value);
     return schemaProblems(validate.errors);

@@ -1,6 +1,6 @@
 /**
  * Schema validation problems in a form every consumer can use without parsing text: the JSON pointer of the
- * offending value, the member named, and a message. Shared by the contract (rejected builds, configuration
+ * offending value (which names the member) and a message. Shared by the contract (rejected builds, configuration
  * problems) and the rules (`src/rules/schema.ts`), so a problem is described once.
  */
 
@@ -20,8 +20,6 @@ export interface SchemaProblem {
    * pointer names that member, not the object holding it: `/registration_endpoint`, `/keys/0/n`.
    */
   readonly pointer: string;
-  /** The member involved: the refused or missing property, else the last pointer segment, or `(document)`. */
-  readonly member: string;
   /** Why, written to stand alone after the pointer: `must be string`, `is required by openapi.json`. */
   readonly message: string;
 }
@@ -46,13 +44,15 @@ export function schemaProblems(errors: readonly SchemaError[] | null | undefined
   return (errors ?? []).map((error) => {
     const extra = error.params.additionalProperty;
     if (error.keyword === 'additionalProperties' && typeof extra === 'string') {
-      return memberProblem(error.instancePath, extra, 'is not allowed by openapi.json (additionalProperties: false)');
+      return {
+        pointer: `${error.instancePath}${toPointer([extra])}`,
+        message: 'is not allowed by openapi.json (additionalProperties: false)',
+      };
     }
     const missing = error.params.missingProperty;
     if (error.keyword === 'required' && typeof missing === 'string')
-      return memberProblem(error.instancePath, missing, 'is required by openapi.json');
-    const pointer = error.instancePath;
-    return { pointer, member: pointerSegments(pointer).at(-1) ?? DOCUMENT, message: error.message ?? error.keyword };
+      return { pointer: `${error.instancePath}${toPointer([missing])}`, message: 'is required by openapi.json' };
+    return { pointer: error.instancePath, message: error.message ?? error.keyword };
   });
 }
 
@@ -61,12 +61,5 @@ export function schemaProblems(errors: readonly SchemaError[] | null | undefined
  * openapi.json (additionalProperties: false)`, `/keys/0/n: must be string`, `(document): must be object`.
  */
 export function formatSchemaProblem(problem: SchemaProblem): string {
-  return `${problem.pointer === '' ? DOCUMENT : problem.pointer}: ${problem.message}`;
-}
-
-/** How a problem of the whole document names where it is. */
-const DOCUMENT = '(document)';
-
-function memberProblem(parent: string, member: string, message: string): SchemaProblem {
-  return { pointer: `${parent}${toPointer([member])}`, member, message };
+  return `${problem.pointer === '' ? '(document)' : problem.pointer}: ${problem.message}`;
 }

@@ -15,10 +15,10 @@ describe('schemaProblems', () => {
       { instancePath: '', keyword: 'type', params: { type: 'object' } },
     ];
     expect(schemaProblems(errors)).toEqual([
-      { pointer: '/a~1b~0c', member: 'a/b~c', message: 'is not allowed by openapi.json (additionalProperties: false)' },
-      { pointer: '/keys/0/kid', member: 'kid', message: 'is required by openapi.json' },
-      { pointer: '/keys/0/n', member: 'n', message: 'must be string' },
-      { pointer: '', member: '(document)', message: 'type' },
+      { pointer: '/a~1b~0c', message: 'is not allowed by openapi.json (additionalProperties: false)' },
+      { pointer: '/keys/0/kid', message: 'is required by openapi.json' },
+      { pointer: '/keys/0/n', message: 'must be string' },
+      { pointer: '', message: 'type' },
     ]);
     expect(schemaProblems(errors).map(formatSchemaProblem)).toEqual([
       '/a~1b~0c: is not allowed by openapi.json (additionalProperties: false)',
@@ -30,8 +30,8 @@ describe('schemaProblems', () => {
   });
 
   it('formats one problem as pointer: message', () => {
-    expect(formatSchemaProblem({ pointer: '/x', member: 'x', message: 'must be string' })).toBe('/x: must be string');
-    expect(formatSchemaProblem({ pointer: '', member: '(document)', message: 'must be object' })).toBe('(document): must be object');
+    expect(formatSchemaProblem({ pointer: '/x', message: 'must be string' })).toBe('/x: must be string');
+    expect(formatSchemaProblem({ pointer: '', message: 'must be object' })).toBe('(document): must be object');
   });
 
   it('splits and unescapes pointers, and escapes them back', () => {
