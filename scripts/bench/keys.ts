@@ -25,7 +25,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { positiveWholeNumber, refuseArguments } from '../../src/cli/args.js';
-import { defineCommand, EXIT, runAsProcess } from '../../src/cli/command.js';
+import { defineCommand, EXIT, processIo, runAsProcess } from '../../src/cli/command.js';
 import { projectRoot } from '../../src/contract/spec.js';
 import { parseKeyFile } from '../../src/keys/key-file.js';
 import { KeyStore } from '../../src/keys/key-store.js';
@@ -161,15 +161,15 @@ async function parent({ files, idleSeconds, parses }: BenchOptions): Promise<voi
     MAX_KEY_FILE_BYTES,
   );
   const baseline = await timed(() => JSON.parse(`${baselineText.slice(0, baselineText.lastIndexOf(','))}]`), parses);
-  console.log(`adversarial key files (median of ${parses} parses; baseline: JSON.parse of 1 MiB = ${baseline.toFixed(1)} ms)`);
-  console.log(`  ${'input'.padEnd(40)} ${'bytes'.padStart(9)} ${'ms'.padStart(8)} ${'× baseline'.padStart(11)}  refusal`);
+  processIo.out(`adversarial key files (median of ${parses} parses; baseline: JSON.parse of 1 MiB = ${baseline.toFixed(1)} ms)`);
+  processIo.out(`  ${'input'.padEnd(40)} ${'bytes'.padStart(9)} ${'ms'.padStart(8)} ${'× baseline'.padStart(11)}  refusal`);
   for (const [name, file, content] of adversarialInputs()) {
     let reason = '';
     const ms = await timed(async () => {
       const [entry] = await parseKeyFile(file, content, 'RS256');
       reason = entry?.status === 'refused' ? entry.reason : String(entry?.status ?? 'no entry');
     }, parses);
-    console.log(
+    processIo.out(
       `  ${name.padEnd(40)} ${String(Buffer.byteLength(content)).padStart(9)} ${ms.toFixed(1).padStart(8)} ${(ms / baseline).toFixed(2).padStart(11)}  ${reason.slice(0, 60)}`,
     );
   }
@@ -184,15 +184,15 @@ async function parent({ files, idleSeconds, parses }: BenchOptions): Promise<voi
     );
     writeDir(full, files, pems);
     writeDir(one, 1, pems);
-    console.log(`\n${files} key files (${pems.length} distinct RSA 2048 keys, PKCS#8), in a child process`);
+    processIo.out(`\n${files} key files (${pems.length} distinct RSA 2048 keys, PKCS#8), in a child process`);
 
     const load = await runChild('load', full, 0);
     const baselineLag = await runChild('baseline', full, Math.max(1000, Number(load.ms)));
     const loadOk = Number(load.p99) < LAG_TARGET_MS && load.published === files;
-    console.log(
+    processIo.out(
       `  idle process:   event-loop lag p99 ${Number(baselineLag.p99).toFixed(1)} ms, max ${Number(baselineLag.max).toFixed(1)} ms (what this machine's load alone adds)`,
     );
-    console.log(
+    processIo.out(
       `  startup load:   ${String(load.published)} published in ${Number(load.ms).toFixed(0)} ms; event-loop lag p99 ${Number(load.p99).toFixed(1)} ms, max ${Number(load.max).toFixed(1)} ms  (target p99 < ${LAG_TARGET_MS} ms: ${verdict(loadOk)})`,
     );
 
@@ -202,7 +202,7 @@ async function parent({ files, idleSeconds, parses }: BenchOptions): Promise<voi
       if (line.ready === true) writeDir(empty, files, pems);
     });
     const hotOk = Number(hot.p99) < LAG_TARGET_MS && hot.published === files;
-    console.log(
+    processIo.out(
       `  hot load:       ${String(hot.published)} published ${Number(hot.ms).toFixed(0)} ms after they were written; lag p99 ${Number(hot.p99).toFixed(1)} ms, max ${Number(hot.max).toFixed(1)} ms  (target p99 < ${LAG_TARGET_MS} ms: ${verdict(hotOk)})`,
     );
 
@@ -211,7 +211,7 @@ async function parent({ files, idleSeconds, parses }: BenchOptions): Promise<voi
     rmSync(dirname(bundle), { recursive: true, force: true });
     // The keys' share: the same service with one key idles on prom-client's default metrics and Node itself.
     const share = idle - idleOne;
-    console.log(
+    processIo.out(
       `  idle CPU:       the production bundle with ${files} keys uses ${idle.toFixed(2)} % of a core over ${idleSeconds} s, with 1 key ${idleOne.toFixed(2)} %: the keys' share ${share.toFixed(2)} %  (target < ${IDLE_TARGET_PERCENT} %: ${verdict(share < IDLE_TARGET_PERCENT)})`,
     );
   } finally {

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineCommand, EXIT, runAsProcess } from '../../src/cli/command.js';
+import { defineCommand, EXIT, processIo, runAsProcess } from '../../src/cli/command.js';
 import { CommandError } from '../../src/errors.js';
 import { staleReason } from '../build-if-stale.js';
 import { imageCommand } from './image-command.js';
@@ -31,10 +31,10 @@ function ensureBuild(options: Options, entry: string): void {
   const stale = isDefault ? staleReason(ROOT) : undefined;
   if (options.build === 'always' || (options.build === 'auto' && stale !== undefined)) {
     if (!isDefault) throw new CommandError(`--entry ${entry}: only dist/main.js is built here`);
-    console.log(`building dist/ (npm run build)${stale === undefined ? '' : `: ${stale}`}`);
+    processIo.out(`building dist/ (npm run build)${stale === undefined ? '' : `: ${stale}`}`);
     execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], { cwd: ROOT, stdio: 'inherit' });
   } else {
-    console.log(`reusing ${relative(ROOT, entry)}${stale === undefined ? '' : ` (${stale}; --no-build given)`}`);
+    processIo.out(`reusing ${relative(ROOT, entry)}${stale === undefined ? '' : ` (${stale}; --no-build given)`}`);
   }
 }
 
@@ -85,7 +85,7 @@ async function sameAnswers(targets: readonly Target[], captured: Captured, fleet
       same.push(target);
     } catch (error) {
       if (target.name !== 'nginx') throw error;
-      console.log(`nginx: skipped: ${error instanceof Error ? error.message : String(error)}`);
+      processIo.out(`nginx: skipped: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
   return same;
@@ -155,20 +155,20 @@ async function bench(options: Options): Promise<readonly string[]> {
   const flags = [...image.nodeFlags, ...Object.entries(image.env).map(([name, value]) => `${name}=${value}`)].join(' ') || 'none';
   const loadBefore = loadavg()[0] ?? NaN;
   const cpu = `${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, Linux ${release()})`;
-  console.log(
+  processIo.out(
     `machine: ${cpu}, load average ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`node: ${options.node} ${node} for every Node server, with the image's settings (Dockerfile CMD and ENV): ${flags}`);
+  processIo.out(`node: ${options.node} ${node} for every Node server, with the image's settings (Dockerfile CMD and ENV): ${flags}`);
   const imageMajor = image.nodeRelease?.split('.')[0];
   if (imageMajor !== undefined && node.replace(/^v/, '').split('.')[0] !== imageMajor)
-    console.log(`note: the image runs Node ${image.nodeRelease}; pass --node with that release to measure as it runs`);
-  console.log(
+    processIo.out(`note: the image runs Node ${image.nodeRelease}; pass --node with that release to measure as it runs`);
+  processIo.out(
     PINNED ? 'pinning: servers on core 0, wrk and the bench on core 1 (taskset)' : 'pinning: off (fewer than 2 cores or no taskset)',
   );
-  if (wrk !== undefined) console.log(`wrk: ${wrk}`);
-  console.log(`nginx: ${'missing' in nginx ? `skipped: ${nginx.missing}` : nginx.version}`);
+  if (wrk !== undefined) processIo.out(`wrk: ${wrk}`);
+  processIo.out(`nginx: ${'missing' in nginx ? `skipped: ${nginx.missing}` : nginx.version}`);
 
   const dir = mkdtempSync(join(tmpdir(), 'archera-bench-'));
   const fleet = new Fleet();
@@ -189,7 +189,7 @@ async function bench(options: Options): Promise<readonly string[]> {
     const baselines = baselineTargets(setup, captured, 'missing' in nginx ? undefined : nginx.command);
     const targets = await sameAnswers([ours, ...baselines], captured, fleet);
     const names = targets.map((target) => target.name);
-    console.log(
+    processIo.out(
       `same status, body bytes and header fields as ours (Date, Connection, Server aside; request id and nginx's ETag by presence): ${names.join(', ')}`,
     );
     if (options.check) return [];
@@ -197,7 +197,7 @@ async function bench(options: Options): Promise<readonly string[]> {
     const measured: Measurements = { rounds: [], startupMs: [], warnings: [] };
     for (let i = 0; i < options.startupReps; i += 1) measured.startupMs.push(await startups(rotate(targets, i), fleet));
     const perRound = targets.length * (options.warmup + SCENARIOS.length * options.duration);
-    console.log(
+    processIo.out(
       `load: ${options.rounds} round(s) on new processes, each ${options.warmup} s of warm-up then ${SCENARIOS.length} scenarios × ${options.duration} s per server, ${options.connections} connections (~${Math.round(options.rounds * perRound)} s)`,
     );
     for (let round = 0; round < options.rounds; round += 1) {
@@ -206,7 +206,7 @@ async function bench(options: Options): Promise<readonly string[]> {
       const figures = await measureRound(rotate(targets, round), round, options, { captured, fleet, dir, warnings: measured.warnings });
       measured.rounds.push(figures);
       const line = SCENARIOS.map((s) => `${s.name} ${names.map((name) => figures[name]?.load[s.name].cpuUs.toFixed(1)).join('/')}`);
-      console.log(
+      processIo.out(
         `  round ${round + 1}: CPU µs per request ${line.join('  ')} [${names.join('/')}], load average ${loadavg()[0]?.toFixed(2) ?? '?'}`,
       );
     }
@@ -222,11 +222,11 @@ async function bench(options: Options): Promise<readonly string[]> {
       .filter((line) => line !== '')
       .join('\n');
     const { markdown, missed } = await report(measured, heading);
-    console.log(`\n${markdown}`);
-    console.log(missed.length === 0 ? 'every target met' : `targets missed: ${missed.join('; ')}`);
+    processIo.out(`\n${markdown}`);
+    processIo.out(missed.length === 0 ? 'every target met' : `targets missed: ${missed.join('; ')}`);
     if (options.writeDoc) {
       await writeDoc(markdown);
-      console.log(`wrote the table into ${relative(ROOT, DOC)}`);
+      processIo.out(`wrote the table into ${relative(ROOT, DOC)}`);
     }
     if (options.json !== undefined)
       writeFileSync(options.json, `${JSON.stringify({ options, image, node, wrk, nginx, names, measured }, null, 2)}\n`);

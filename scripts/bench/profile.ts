@@ -18,7 +18,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { positiveWholeNumber, type CommandLine } from '../../src/cli/args.js';
-import { defineCommand, EXIT, runAsProcess, type WithHelp } from '../../src/cli/command.js';
+import { defineCommand, EXIT, processIo, runAsProcess, type WithHelp } from '../../src/cli/command.js';
 import { freePort, pinned } from './processes.js';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -122,12 +122,12 @@ function analyze(file: string, mapFile: string | undefined, top = 30): void {
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + time);
   }
   const print = (title: string, entries: Map<string, number>, limit: number): void => {
-    console.log(`\n${title}`);
+    processIo.out(`\n${title}`);
     for (const [key, time] of [...entries].sort((a, b) => b[1] - a[1]).slice(0, limit)) {
-      console.log(`  ${((100 * time) / total).toFixed(1).padStart(5)}%  ${(time / 1000).toFixed(0).padStart(6)} ms  ${key}`);
+      processIo.out(`  ${((100 * time) / total).toFixed(1).padStart(5)}%  ${(time / 1000).toFixed(0).padStart(6)} ms  ${key}`);
     }
   };
-  console.log(`profile ${file}: ${(total / 1e6).toFixed(2)} s sampled`);
+  processIo.out(`profile ${file}: ${(total / 1e6).toFixed(2)} s sampled`);
   print('self time by package', byPackage, 25);
   print('self time by function', byFunction, top);
 }
@@ -150,10 +150,12 @@ async function profileRun(flags: Flags): Promise<void> {
   closeSync(out);
   const started = performance.now();
   while ((await status(port, path)) !== 200) await new Promise((done) => setTimeout(done, 2));
-  console.log(`first 200 after ${(performance.now() - started).toFixed(0)} ms`);
+  processIo.out(`first 200 after ${(performance.now() - started).toFixed(0)} ms`);
   if (!startup) {
     const [command, args] = pinned(1, 'wrk', ['-t1', '-c50', `-d${seconds}s`, `http://127.0.0.1:${port}${path}`]);
-    console.log(/Requests\/sec:.*/.exec(spawnSync(command, args, { encoding: 'utf8' }).stdout)?.[0]);
+    processIo.out(
+      /Requests\/sec:.*/.exec(spawnSync(command, args, { encoding: 'utf8' }).stdout)?.[0] ?? 'wrk printed no Requests/sec line',
+    );
   }
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
