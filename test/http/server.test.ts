@@ -193,7 +193,10 @@ describe('on a bare limited server with MAX_CONNECTIONS 2', () => {
   /** Answers held back until the test releases them. */
   const held: ServerResponse[] = [];
   beforeAll(async () => {
-    server = createLimitedServer({ limits: SMALL_LIMITS, maxConnections: 2, events: { dropped: (reason) => dropped.push(reason) } });
+    // Timeouts far beyond the test's length: on a loaded machine a 300 ms head timeout closed the connections whose
+    // eviction is under test before the test reached them.
+    const limits = { ...SMALL_LIMITS, headersTimeoutMs: 60_000, requestTimeoutMs: 120_000, inactivityTimeoutMs: 120_000 };
+    server = createLimitedServer({ limits, maxConnections: 2, events: { dropped: (reason) => dropped.push(reason) } });
     answerWith(server, (req: IncomingMessage, res: ServerResponse) => {
       if (req.url === '/held') held.push(res);
       else res.end('{}');
