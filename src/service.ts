@@ -188,8 +188,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   try {
     adminPort = await listen(adminServer, config.adminPort, config.adminHost, { port: 'ADMIN_PORT', host: 'ADMIN_HOST' });
   } catch (error) {
-    publicServer.close();
-    publicServer.closeAllConnections();
+    void drain(publicServer, 0, 0);
     documents.close();
     keys.close();
     throw error;
@@ -205,8 +204,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
       await drain(publicServer, idleGraceMs(config.shutdownTimeoutMs), config.shutdownTimeoutMs);
       documents.close();
       keys.close();
-      adminServer.close();
-      adminServer.closeAllConnections();
+      await drain(adminServer, 0, 0);
       logger.info('shut down');
     })();
     return stopping;

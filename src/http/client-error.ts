@@ -1,14 +1,14 @@
 /**
  * Requests Node's parser refuses never reach the application, so the server answers them here: a JSON
  * `ApiErrorResponse` with the security headers, 431 for a head over the size limit and 400 for anything else that
- * is not HTTP (RFC 9112 §2.2), then the connection is closed. Requests parsed before the malformed one on the same
- * connection (pipelining, RFC 9112 §9.3.2) are answered first, in order.
+ * is not HTTP (RFC 9112 §2.2), then the connection is closed. Requests before the malformed one on the same
+ * connection (pipelining, RFC 9112 §9.3.2) are answered first, in order: the parser is fed the malformed bytes only
+ * once their answers have finished (`feeder.ts`).
  */
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { BadRequestError, HeadersTooLargeError, type HttpError } from '../errors.js';
 import type { DropReason } from '../observability/metrics.js';
-import type { Connections } from './connections.js';
+import type { LimitedServer } from './connections.js';
 import { errorBody } from './errors.js';
 import { requestIdOf } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -42,24 +42,20 @@ function rawAnswer(error: HttpError, requestId: string): string {
   return `HTTP/1.1 ${error.status} ${error.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** Installs the `clientError` handler on `server`, whose answers `connections` tracks. */
-export function answerClientErrors(server: Server, connections: Connections, events: ServerEvents): void {
+/** Installs the `clientError` handler on the HTTP server of `server`. */
+export function answerClientErrors(server: LimitedServer, events: ServerEvents): void {
   // Once the parser has failed, every later read on the connection fails again; only the first error is answered.
-  const answered = new WeakSet<Socket>();
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+  const answered = new WeakSet<Duplex>();
+  server.http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (answered.has(socket)) return;
     answered.add(socket);
-    // A head or request not received in time, or a client gone: nothing to answer.
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      events.dropped?.('request_timeout');
-      socket.destroy();
-      return;
-    }
+    // A client gone: nothing to answer.
     if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }
-    connections.whenAnswered(socket, () => {
+    // A body being received when its chunked framing breaks: its request's answer goes first.
+    server.whenAnswered(socket, () => {
       // An earlier answer may have closed the connection (`Connection: close`, a request with a body).
       if (!socket.writable) {
         socket.destroy();

@@ -2,7 +2,7 @@
  * Binding a listener at startup. A failure is a {@link ListenError}: one line naming the setting that fixes it and
  * its value, never a stack.
  */
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
 import { ListenError } from '../errors.js';
 
 /** The settings a listener is configured by, to name in a failure. */

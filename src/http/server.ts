@@ -1,22 +1,22 @@
 /**
- * Node HTTP servers with bounded resources, and the graceful drain used at shutdown.
+ * The listeners: bounded resources, connections fed to Node's HTTP server one request at a time
+ * (`connections.ts`, `feeder.ts`), and the graceful drain used at shutdown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { answerClientErrors, type ServerEvents } from './client-error.js';
-import { Connections, type ReadsBody, type RequestListener } from './connections.js';
+import { LimitedServer, type ReadsBody, type RequestListener } from './connections.js';
 
 /** The bounds every listener enforces. */
 export interface ServerLimits {
   /** Time to receive the complete request head (slowloris bound). */
   readonly headersTimeoutMs: number;
-  /** Time to receive the whole request. */
+  /** Time to receive the whole request: its body, from its head on. */
   readonly requestTimeoutMs: number;
   /** Idle time before a keep-alive connection is closed. */
   readonly keepAliveTimeoutMs: number;
   /**
-   * How often Node checks the two timeouts above: they are enforced only when this check runs, so a connection
-   * outlives its limit by up to this much. Node's default is 30 s.
+   * How often the two timeouts above are checked (`connections.ts`): a connection outlives its limit by up to this
+   * much. (Node's own check, every 30 s by default, covers only connections of a server that listens itself.)
    */
   readonly connectionsCheckingIntervalMs: number;
   /**
@@ -38,7 +38,7 @@ const SERVER_LIMITS: ServerLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 65_000,
-  // A slow-header connection is closed 10-11 s after it opened, not up to 40 s (10 s + Node's 30 s check).
+  // A slow-header connection is closed 10-11 s after its first byte.
   connectionsCheckingIntervalMs: 1_000,
   inactivityTimeoutMs: 30_000,
   maxHeaderSize: 16 * 1024,
@@ -62,30 +62,23 @@ export interface LimitedServerOptions {
   readonly events?: ServerEvents;
 }
 
-/** The connections of each server made by {@link createLimitedServer}. */
-const tracked = new WeakMap<Server, Connections>();
-
 /**
- * Creates a server with {@link SERVER_LIMITS} (or `options.limits`), answering nothing yet: {@link answerWith}
- * attaches the application once what it serves exists. Its connections are capped, answered one request at a
- * time and closed after a closing answer (`connections.ts`); malformed HTTP gets a JSON `ApiErrorResponse`
+ * Creates a listener with {@link SERVER_LIMITS} (or `options.limits`), answering nothing yet: {@link answerWith}
+ * attaches the application once what it serves exists. Its connections are capped and fed to Node's HTTP server one
+ * request at a time (`connections.ts`, `feeder.ts`); malformed HTTP gets a JSON `ApiErrorResponse`
  * (`client-error.ts`).
  */
-export function createLimitedServer(options: LimitedServerOptions = {}): Server {
+export function createLimitedServer(options: LimitedServerOptions = {}): LimitedServer {
   const limits = { ...SERVER_LIMITS, ...options.limits };
-  const server = createServer({
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
+  const http = createServer({
     keepAliveTimeout: limits.keepAliveTimeoutMs,
-    connectionsCheckingInterval: limits.connectionsCheckingIntervalMs,
     maxHeaderSize: limits.maxHeaderSize,
     requireHostHeader: options.appChecksHost !== true,
   });
-  server.timeout = limits.inactivityTimeoutMs;
+  http.timeout = limits.inactivityTimeoutMs;
   const events = options.events ?? {};
-  const connections = new Connections(server, { maxConnections: options.maxConnections, dropped: (reason) => events.dropped?.(reason) });
-  tracked.set(server, connections);
-  answerClientErrors(server, connections, events);
+  const server = new LimitedServer(http, { limits, maxConnections: options.maxConnections, dropped: (reason) => events.dropped?.(reason) });
+  answerClientErrors(server, events);
   return server;
 }
 
@@ -94,42 +87,38 @@ export function createLimitedServer(options: LimitedServerOptions = {}): Server 
  * the application reads it; `Expect: 100-continue` never gets `100 Continue` from here (the application sends it
  * where it reads the body) and other expectations are ignored (RFC 9110 §10.1.1).
  */
-export function answerWith(server: Server, listener: RequestListener, readsBody?: ReadsBody): void {
-  const connections = tracked.get(server);
-  if (connections === undefined) throw new TypeError('answerWith takes a server made by createLimitedServer');
-  const handle = connections.handler(listener, readsBody);
-  server.on('request', handle);
+export function answerWith(server: LimitedServer, listener: RequestListener, readsBody?: ReadsBody): void {
+  const handle = server.handler(listener, readsBody);
+  server.http.on('request', handle);
   // With no listener Node writes `100 Continue` itself; with one it is ours to send, and only an application that
   // reads the body does. Node closes any other such connection after the answer (the client may send the body
-  // anyway); saying so up front lets requests pipelined behind it be skipped like those behind any closing answer.
-  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+  // anyway); saying so up front makes the answer carry `Connection: close`.
+  server.http.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (readsBody?.(req) !== true) res.shouldKeepAlive = false;
     handle(req, res);
   });
-  server.on('checkExpectation', handle);
+  server.http.on('checkExpectation', handle);
 }
 
 /**
- * Drains a server without losing requests already on the wire.
- *
- * Node 20's `server.close()` also closes idle keep-alive sockets at once, resetting requests a client has just
- * written to them. So: stop accepting (the net-level close), let responses carry `Connection: close` (the
- * caller's drain flag), close sockets that are still idle only after `graceMs`, and destroy whatever remains at
- * `timeoutMs`. Resolves when every connection is gone.
+ * Drains a listener without losing requests already on the wire: stop accepting, let answers carry
+ * `Connection: close` (the caller's drain flag), close connections that are still quiet (nothing in flight, nothing
+ * partly received) only after `graceMs`, as a request a client has just written to one would be reset, and destroy
+ * whatever remains at `timeoutMs`. Resolves when every connection is gone.
  */
-export function drain(server: Server, graceMs: number, timeoutMs: number): Promise<void> {
+export function drain(server: LimitedServer, graceMs: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) {
       resolve();
       return;
     }
     let sweeper: NodeJS.Timeout | undefined;
-    const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    const deadline = setTimeout(() => server.closeAll(), timeoutMs);
     const grace = setTimeout(() => {
-      server.closeIdleConnections();
-      sweeper = setInterval(() => server.closeIdleConnections(), 50);
+      server.closeQuiet();
+      sweeper = setInterval(() => server.closeQuiet(), 50);
     }, graceMs);
-    NetServer.prototype.close.call(server, () => {
+    server.close(() => {
       clearTimeout(deadline);
       clearTimeout(grace);
       if (sweeper !== undefined) clearInterval(sweeper);

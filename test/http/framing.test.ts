@@ -158,7 +158,7 @@ describe('the bound on what the server reads', () => {
       // Node reads a socket at most 64 KiB at a time; the head came in the first read.
       expect(sockets.map((socket) => socket.bytesRead <= head.length + 64 * 1024)).toEqual([true]);
     } finally {
-      server.closeAllConnections();
+      server.closeAll();
       server.close();
     }
   });

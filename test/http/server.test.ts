@@ -3,9 +3,11 @@
  * with idle eviction, pipelining one answer at a time. Waits have generous ceilings that are still far below the
  * 30 s Node would take with its default connection check; no test measures how long anything took.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LimitedServer } from '../../src/http/connections.js';
 import { answerWith, createLimitedServer, type LimitedServerOptions } from '../../src/http/server.js';
 import type { DropReason } from '../../src/observability/metrics.js';
 import type { RunningService } from '../../src/service.js';
@@ -22,32 +24,26 @@ const keysDir = keysDirWith({ limits: rsaKey() });
 
 describe('server limits', () => {
   it('bound header time, request time, keep-alive, inactivity and head size, and are checked every second', () => {
-    const server = createLimitedServer() as Server & {
-      connectionsCheckingInterval: number;
-      requireHostHeader: boolean;
-      maxHeaderSize: number;
-    };
+    const server = createLimitedServer();
     // The service's own limits (src/http/server.ts): a 10 s head, a 30 s request, a keep-alive above the 60 s idle
     // timeout of common load balancers, checked every second, and a 16 KiB head.
-    expect({
-      headersTimeout: server.headersTimeout,
-      requestTimeout: server.requestTimeout,
-      keepAliveTimeout: server.keepAliveTimeout,
-      maxHeaderSize: server.maxHeaderSize,
-      connectionsCheckingInterval: server.connectionsCheckingInterval,
-    }).toEqual({
-      headersTimeout: 10_000,
-      requestTimeout: 30_000,
-      keepAliveTimeout: 65_000,
+    expect(server.limits).toEqual({
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 65_000,
+      connectionsCheckingIntervalMs: 1_000,
+      inactivityTimeoutMs: 30_000,
       maxHeaderSize: 16 * 1024,
-      connectionsCheckingInterval: 1_000,
     });
-    // The inactivity bound is Node's own, 30 s without progress while a request is open.
-    expect(server.timeout).toBe(30_000);
-    expect(server.requireHostHeader).toBe(true);
-    expect(server.connectionsCheckingInterval).toBeLessThanOrEqual(1000);
-    expect(server.keepAliveTimeout).toBeGreaterThan(60_000);
-    expect(server.headersTimeout).toBeLessThanOrEqual(server.requestTimeout);
+    // What Node's HTTP server enforces itself on the connections it is fed: the keep-alive and inactivity
+    // timeouts (30 s without progress while a request is open), the head size, and Host.
+    const http = server.http as HttpServer & { requireHostHeader: boolean; maxHeaderSize: number };
+    expect({
+      keepAliveTimeout: http.keepAliveTimeout,
+      timeout: http.timeout,
+      maxHeaderSize: http.maxHeaderSize,
+      requireHostHeader: http.requireHostHeader,
+    }).toEqual({ keepAliveTimeout: 65_000, timeout: 30_000, maxHeaderSize: 16 * 1024, requireHostHeader: true });
   });
 });
 
@@ -64,6 +60,20 @@ describe('timeouts, on the service with small limits', () => {
     expect(await closed(socket, CEILING_MS)).toBe(true);
     const metrics = (await get(`${service.adminUrl}/metrics`)).body;
     expect(metrics).toMatch(/^http_connections_dropped_total\{reason="request_timeout"\} [1-9]/m);
+  });
+
+  it('close a connection that sends nothing, and count it', async () => {
+    const dropped = async (): Promise<number> =>
+      Number(
+        /^http_connections_dropped_total\{reason="request_timeout"\} (\d+)$/m.exec((await get(`${service.adminUrl}/metrics`)).body)?.[1] ??
+          0,
+      );
+    const before = await dropped();
+    const socket = rawSocket(service.url);
+    socket.on('error', () => undefined);
+    expect(await closed(socket, CEILING_MS)).toBe(true);
+    // Closed for its head not arriving, not by the inactivity timeout, which counts nothing.
+    expect(await dropped()).toBe(before + 1);
   });
 
   it('close a connection that keeps dripping header bytes', async () => {
@@ -91,10 +101,10 @@ describe('timeouts, on the service with small limits', () => {
 });
 
 describe('on a bare limited server', () => {
-  const servers: Server[] = [];
+  const servers: LimitedServer[] = [];
   afterEach(() => {
     for (const server of servers.splice(0)) {
-      server.closeAllConnections();
+      server.closeAll();
       server.close();
     }
   });
@@ -186,7 +196,7 @@ describe('MAX_CONNECTIONS', () => {
 });
 
 describe('on a bare limited server with MAX_CONNECTIONS 2', () => {
-  let server: Server;
+  let server: LimitedServer;
   let url: string;
   const sockets: Socket[] = [];
   const dropped: DropReason[] = [];
@@ -207,7 +217,7 @@ describe('on a bare limited server with MAX_CONNECTIONS 2', () => {
     url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   });
   afterAll(() => {
-    server.closeAllConnections();
+    server.closeAll();
     server.close();
   });
 
@@ -255,9 +265,37 @@ describe('pipelining', () => {
     return one.repeat(Math.floor((64 * 1024) / one.length));
   };
 
-  it('closes a connection with more than 16 requests waiting, answering and logging none beyond them', async () => {
+  /**
+   * Tells `record` of each request Node's HTTP server parses, as its documented `http.server.request.start`
+   * diagnostics channel reports them, until the returned function is called.
+   */
+  function onParsed(record: (req: IncomingMessage) => void): () => void {
+    const onStart = (message: unknown): void => record((message as { request: IncomingMessage }).request);
+    subscribe('http.server.request.start', onStart);
+    return () => unsubscribe('http.server.request.start', onStart);
+  }
+
+  /** Starts a bare limited server answering with `listener`; resolves with its URL and its TCP connections. */
+  async function bare(listener: Parameters<typeof answerWith>[1], readsBody?: Parameters<typeof answerWith>[2]) {
+    const server = createLimitedServer({ limits: { ...SMALL_LIMITS, inactivityTimeoutMs: 60_000 } });
+    answerWith(server, listener, readsBody);
+    const sockets: Socket[] = [];
+    server.on('connection', (socket: Socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const stop = (): void => {
+      server.closeAll();
+      server.close();
+    };
+    return { url, sockets, stop };
+  }
+
+  it('closes a connection with more than 16 requests waiting before its parser sees them, and counts it', async () => {
     const capture = captureLogger('info');
     const service = await startTestService({ KEYS_DIR: keysDir }, { logger: capture.logger });
+    const parsed: IncomingMessage[] = [];
+    const stopParsed = onParsed((req) => parsed.push(req));
     try {
       const socket = rawSocket(service.url);
       socket.on('error', () => undefined);
@@ -266,19 +304,20 @@ describe('pipelining', () => {
       // Never reads on purpose: what arrives is kept by the kernel until the server closes the connection.
       socket.write(flood('flood-1'));
       expect(await closed(socket, CEILING_MS)).toBe(true);
-      expect(data.split('HTTP/1.1 200').length - 1).toBeLessThanOrEqual(17);
+      // Node's parser got no more of them than the bound (it would parse all ~1,300 of one read at once).
+      expect(parsed.filter((req) => req.headers['x-request-id'] === 'flood-1').length).toBeLessThanOrEqual(16);
+      expect(data.split('HTTP/1.1 200').length - 1).toBeLessThanOrEqual(16);
       const metrics = (await get(`${service.adminUrl}/metrics`)).body;
       expect(metrics).toMatch(/^http_connections_dropped_total\{reason="pipelining"\} 1$/m);
       const answered = Number(
-        /^http_requests_total\{route="\/\.well-known\/jwks\.json",method="GET",status="200"\} (\d+)$/m.exec(metrics)?.[1],
+        /^http_requests_total\{route="\/\.well-known\/jwks\.json",method="GET",status="200"\} (\d+)$/m.exec(metrics)?.[1] ?? 0,
       );
-      expect(answered).toBeGreaterThanOrEqual(1);
-      expect(answered).toBeLessThanOrEqual(17);
-      expect(capture.records().filter((line) => line.requestId === 'flood-1').length).toBeLessThanOrEqual(17);
+      expect(answered).toBeLessThanOrEqual(16);
+      expect(capture.records().filter((line) => line.requestId === 'flood-1').length).toBeLessThanOrEqual(16);
       // The service goes on serving.
       expect((await get(service.url + JWKS)).status).toBe(200);
 
-      // The same after an answer that closes the connection (a refused Host): nothing after it is processed.
+      // The same behind an answer that closes the connection (a refused Host): nothing after it is processed.
       const closing = rawSocket(service.url);
       closing.on('error', () => undefined);
       closing.write(`GET ${JWKS} HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n${flood('flood-2')}`);
@@ -286,12 +325,42 @@ describe('pipelining', () => {
       const after = (await get(`${service.adminUrl}/metrics`)).body;
       expect(after).toMatch(/^http_connections_dropped_total\{reason="pipelining"\} 2$/m);
       expect(capture.records().filter((line) => line.requestId === 'flood-2')).toEqual([]);
+      expect(parsed.filter((req) => req.headers['x-request-id'] === 'flood-2')).toEqual([]);
     } finally {
+      stopParsed();
       await service.shutdown();
     }
   });
 
-  it('answers one request at a time and stops reading while the answer is not read', async () => {
+  it('parses a pipelined request only once the answer before it has finished, and answers all in order', async () => {
+    const events: string[] = [];
+    const stopParsed = onParsed((req) => events.push(`parsed ${req.url}`));
+    // Answers a turn of the event loop later, as an application that awaits something would.
+    const { url, stop } = await bare((req, res) => {
+      res.on('finish', () => events.push(`finished ${req.url}`));
+      setImmediate(() => res.end(req.url));
+    });
+    const socket = rawSocket(url);
+    socket.on('error', () => undefined);
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString()));
+    try {
+      // As many as a connection may have waiting, in one write, so that they arrive together.
+      const paths = Array.from({ length: 16 }, (_, i) => `/p-${i}`);
+      socket.write(paths.map((path) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+      expect(await eventually(() => parseResponses(data).length === paths.length, CEILING_MS)).toBe(true);
+      expect(parseResponses(data).map((response) => response.body)).toEqual(paths);
+      // Node parsed each only after the answer to the one before it had finished.
+      expect(events).toEqual(paths.flatMap((path) => [`parsed ${path}`, `finished ${path}`]));
+      expect(socket.destroyed).toBe(false);
+    } finally {
+      stopParsed();
+      socket.destroy();
+      stop();
+    }
+  });
+
+  it('parses nothing more while an answer is not being read, then goes on in order', async () => {
     const seen: string[] = [];
     const sockets: Socket[] = [];
     const server = createLimitedServer({ limits: { ...SMALL_LIMITS, inactivityTimeoutMs: 60_000 } });
@@ -313,13 +382,12 @@ describe('pipelining', () => {
       expect(await eventually(() => seen.length === 1)).toBe(true);
       const read = sockets[0]?.bytesRead ?? 0;
       expect(read).toBeLessThanOrEqual(requests.length);
-      // More requests, in separate writes: none is read while the first answer is not.
+      // More requests, in separate writes: none is parsed while the first answer is not read.
       for (let i = 0; i < 8; i += 1) socket.write(`GET /more-${i} HTTP/1.1\r\nHost: x\r\n\r\n`);
       socket.write(`GET /last HTTP/1.1\r\nHost: x\r\n\r\n`);
       // A request to another connection of the same server is read and answered meanwhile.
       expect((await get(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/other`)).status).toBe(200);
       expect(seen).toEqual(['/big', '/other']);
-      expect(sockets[0]?.bytesRead).toBe(read);
       // Reading the answer lets the connection go on, in order.
       socket.resume();
       expect(await eventually(() => seen.includes('/last'))).toBe(true);
@@ -333,8 +401,81 @@ describe('pipelining', () => {
       ]);
     } finally {
       socket.destroy();
-      server.closeAllConnections();
+      server.closeAll();
       server.close();
+    }
+  });
+
+  it('stops reading from a client that does not read its answers, however much it sends', async () => {
+    const big = Buffer.alloc(64 * 1024 * 1024, 0x61);
+    const { url, sockets, stop } = await bare((req, res) => res.end(req.url === '/big' ? big : '{}'));
+    const socket = rawSocket(url);
+    socket.on('error', () => undefined);
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString()));
+    socket.pause();
+    try {
+      // An answer the client does not read, then 4 MiB more: a head that never ends, so no request to count.
+      const sent = 4 * 1024 * 1024;
+      socket.write(`GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\nX-Pad: `);
+      socket.write(Buffer.alloc(sent, 0x61));
+      expect(await eventually(() => sockets.length === 1 && sockets[0]!.bytesRead > 0)).toBe(true);
+      // Requests on another connection of the same server: the server has had turns to read all it would.
+      for (let i = 0; i < 3; i += 1) expect((await get(`${url}/other`)).status).toBe(200);
+      // At most a few socket reads (64 KiB each) were taken; the rest waits in the kernel, which pushes back.
+      expect(sockets[0]!.bytesRead).toBeLessThan(512 * 1024);
+      // Reading the answer lets the connection go on: the endless head is then refused (431) and closed.
+      socket.resume();
+      expect(await closed(socket, CEILING_MS)).toBe(true);
+      expect(data.startsWith('HTTP/1.1 200')).toBe(true);
+    } finally {
+      socket.destroy();
+      stop();
+    }
+  });
+
+  it('feeds a body the application reads as it comes, and the request behind it only after the answer', async () => {
+    const events: string[] = [];
+    const stopParsed = onParsed((req) => events.push(`parsed ${req.url}`));
+    const { url, sockets, stop } = await bare(
+      (req, res) => {
+        res.on('finish', () => events.push(`finished ${req.url}`));
+        let length = 0;
+        req.on('data', (chunk: Buffer) => (length += chunk.length));
+        req.on('end', () => res.end(`${req.url} ${length}`));
+      },
+      (req) => req.url?.startsWith('/body') === true,
+    );
+    const socket = rawSocket(url);
+    socket.on('error', () => undefined);
+    let data = '';
+    socket.on('data', (chunk) => (data += chunk.toString()));
+    /** Writes `bytes` once the server has read everything before it, so that each is a socket read of its own. */
+    let written = 0;
+    const send = async (bytes: string): Promise<void> => {
+      expect(await eventually(() => sockets.length === 1 && sockets[0]!.bytesRead === written)).toBe(true);
+      socket.write(bytes);
+      written += Buffer.byteLength(bytes);
+    };
+    try {
+      const piece = 'x'.repeat(1000);
+      await send(`POST /body-1 HTTP/1.1\r\nHost: x\r\nContent-Length: ${8 * piece.length}\r\n\r\n`);
+      for (let i = 0; i < 7; i += 1) await send(piece);
+      // The body's end and the next request in one read.
+      await send(`${piece}GET /after-1 HTTP/1.1\r\nHost: x\r\n\r\n`);
+      // A chunked body, its last chunk's end split across reads, then the next request.
+      await send(`POST /body-2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      for (let i = 0; i < 4; i += 1) await send(`3e8\r\n${piece}\r\n`);
+      await send('0\r\n\r');
+      await send(`\nGET /after-2 HTTP/1.1\r\nHost: x\r\n\r\n`);
+      expect(await eventually(() => parseResponses(data).length === 4, CEILING_MS)).toBe(true);
+      expect(parseResponses(data).map((response) => response.body)).toEqual(['/body-1 8000', '/after-1 0', '/body-2 4000', '/after-2 0']);
+      // Each request parsed only after the answer before it.
+      expect(events).toEqual(['/body-1', '/after-1', '/body-2', '/after-2'].flatMap((path) => [`parsed ${path}`, `finished ${path}`]));
+    } finally {
+      stopParsed();
+      socket.destroy();
+      stop();
     }
   });
 });
