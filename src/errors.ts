@@ -185,7 +185,7 @@ export class DocumentInvalidError extends ServiceError {
   }
 }
 
-/** A key file was refused; the message names the reason, and `file` the file. */
+/** A key or key file is refused; the message says which and why. */
 export class KeyInvalidError extends ServiceError {
   readonly code = 'ERR_KEY_INVALID';
 }

@@ -12,7 +12,8 @@ import { positiveWholeNumber, refuseArguments, type CommandLine } from '../cli/a
 import { defineCommand, EXIT, isEntryModule, processIo, runCommand, type CommandIo, type WithHelp } from '../cli/command.js';
 import { KEY_ALGORITHMS, loadConfig, type Config, type KeyAlgorithm } from '../config.js';
 import { ConfigError, KeyInvalidError, UsageError } from '../errors.js';
-import { isKeyAlgorithm, MIN_RSA_BITS } from '../rules/jwks.js';
+import { isKeyAlgorithm } from '../rules/jwks.js';
+import { MIN_RSA_BITS } from '../rules/rsa-key.js';
 import { defaultKeysDir } from './dev-key.js';
 import { EXPORT_FORMATS, exportPublic, type ExportFormat } from './export-public.js';
 import { errorCode } from './key-errors.js';

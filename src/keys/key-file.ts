@@ -13,7 +13,7 @@ import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
 import { isJsonObject, jsonSyntaxProblem } from '../json-file.js';
 import { printable, quote } from '../rules/finding.js';
-import { rsaModulusBits } from '../rules/jwks.js';
+import { rsaModulusBits } from '../rules/rsa-key.js';
 import { isValidKid } from '../rules/kid.js';
 import { jsonShapeProblem } from './json-shape.js';
 import { rsaKeyContainer, type KeyContainer } from './key-container.js';

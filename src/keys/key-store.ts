@@ -21,9 +21,6 @@ import { buildKeySet, type KeyFileReport, type KeyRefusal, type KeySet } from '.
 import type { Jwks } from './public-jwk.js';
 import { StatWorker } from './stat-worker.js';
 
-export type { Jwks } from './public-jwk.js';
-export type { KeyFileReport } from './key-set.js';
-
 /** How the store reads its directory. */
 export interface KeyStoreOptions {
   /** `KEYS_DIR`, or the embedded development directory. */

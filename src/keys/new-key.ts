@@ -11,7 +11,7 @@ import { link, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyAlgorithm } from '../config.js';
-import { MAX_RSA_BITS, MIN_RSA_BITS } from '../rules/jwks.js';
+import { MAX_RSA_BITS, MIN_RSA_BITS } from '../rules/rsa-key.js';
 import { KeyInvalidError } from '../errors.js';
 import { errorCode } from './key-errors.js';
 import { scanKeysDir } from './key-dir.js';

@@ -21,8 +21,6 @@ import {
   type ModulusVerdict,
 } from './rsa-key.js';
 
-export { MAX_RSA_BITS, MIN_RSA_BITS, rsaModulusBits } from './rsa-key.js';
-
 /** The key set rules, by short name. */
 export const JWKS_RULES = {
   keysPresent: { id: 'rfc7517.keys-present', summary: 'the set holds at least one key', reference: rfc(7517, '5') },

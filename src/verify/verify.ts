@@ -18,7 +18,7 @@ import { checkJsonResponse, JSON_MEDIA_TYPE } from './responses.js';
 import { HTTP_RULES } from './rules.js';
 import { Session } from './session.js';
 
-export type { CheckResult, Outcome, Report } from './report.js';
+export type { Report } from './report.js';
 
 /** Default time limit per request: generous for a cold CDN edge, short enough for a CI step. */
 export const DEFAULT_TIMEOUT_MS = 10_000;

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, generatePrimeSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { jwksFindings, rsaModulusBits } from '../../src/rules/jwks.js';
+import { jwksFindings } from '../../src/rules/jwks.js';
+import { rsaModulusBits } from '../../src/rules/rsa-key.js';
 import { fromBase64url, toBase64url } from '../support/keys.js';
 
 type Jwk = Record<string, unknown>;
