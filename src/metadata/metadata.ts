@@ -77,19 +77,7 @@ export interface MetadataCheck {
  * about it or the members derived from it, and everything else is still judged.
  */
 export function checkMetadata(config: Config, contract: Contract, port: number | undefined): MetadataCheck {
-  const { document, problems } = judgeMetadata(config, contract, port === undefined ? config.issuer : issuerOf(config, port));
-  return problems.length > 0 ? { metadata: undefined, problems } : { metadata: document as OAuthMetadata, problems };
-}
-
-/** Stands in for an issuer that cannot be derived; every problem it could cause is left out. */
-const UNKNOWN_ISSUER = 'http://localhost';
-
-/** The document for `issuer` (`undefined`: not known) and every problem of it, attributed (see {@link problemLine}). */
-function judgeMetadata(
-  config: Config,
-  contract: Contract,
-  knownIssuer: string | undefined,
-): { document: Record<string, unknown>; problems: string[] } {
+  const knownIssuer = port === undefined ? config.issuer : issuerOf(config, port);
   const issuer = knownIssuer ?? UNKNOWN_ISSUER;
   const problems: string[] = [];
   let overrides: Readonly<Record<string, unknown>> = {};
@@ -126,8 +114,11 @@ function judgeMetadata(
     ...findings.map((found) => problemLine(found, found.member, origins)),
   ];
   problems.push(...attributed.filter((line) => line !== undefined));
-  return { document, problems };
+  return problems.length > 0 ? { metadata: undefined, problems } : { metadata: document as OAuthMetadata, problems };
 }
+
+/** Stands in for an issuer that cannot be derived; every problem it could cause is left out. */
+const UNKNOWN_ISSUER = 'http://localhost';
 
 /** Where the members of the document came from. */
 interface Origins {
