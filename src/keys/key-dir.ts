@@ -60,19 +60,16 @@ const RACY_WINDOW_MS = 2000;
 /** Changed files read and parsed at once; each parse yields to the event loop before the next begins. */
 const READ_CONCURRENCY = 4;
 
-/** What one file currently contributes, and how it was read. */
-interface FileState {
-  /** Identity of what `entries` came from; `undefined` when it must be read again next scan. */
-  readonly identity: EntryIdentity | undefined;
-  readonly entries: readonly KeyEntry[];
-  /** A result that would drop keys `entries` publishes, adopted if the next scan sees the same identity. */
-  readonly pending?: Candidate | undefined;
-}
-
-/** A new result for a file, and the identity it came from (`undefined`: not to be trusted, read again). */
+/** A result for a file, and the identity it came from (`undefined`: not to be trusted, read again next scan). */
 interface Candidate {
   readonly identity: EntryIdentity | undefined;
   readonly entries: readonly KeyEntry[];
+}
+
+/** What one file currently contributes, and how it was read. */
+interface FileState extends Candidate {
+  /** A result that would drop keys `entries` publishes, adopted if the next scan sees the same identity. */
+  readonly pending?: Candidate | undefined;
 }
 
 /** A file whose previous result was kept because it could not be read this time. */

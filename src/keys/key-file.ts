@@ -99,7 +99,10 @@ export async function parseKeyFile(
   examine: ExamineModulus = examineWithoutDeadline,
 ): Promise<readonly KeyEntry[]> {
   const text = typeof content === 'string' ? content : content.toString('utf8');
-  if (looksLikePem(text)) return [await parsePem(file, text, defaultAlg, examine)];
+  if (looksLikePem(text)) {
+    const claims: Claims = { kid: kidFromFileName(file), alg: undefined, use: undefined, keyOps: undefined };
+    return [await describeKey(file, undefined, claims, defaultAlg, () => publicMembers(loadPem(text)), examine)];
+  }
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) {
     const entries = await parseJson(file, trimmed, defaultAlg, examine);
@@ -176,11 +179,6 @@ function reasonOf(error: unknown): string {
 function codeSuffix(error: unknown): string {
   const code = errorCode(error);
   return code === undefined ? '' : ` (${code})`;
-}
-
-function parsePem(file: string, text: string, defaultAlg: KeyAlgorithm, examine: ExamineModulus): Promise<KeyEntry> {
-  const claims: Claims = { kid: kidFromFileName(file), alg: undefined, use: undefined, keyOps: undefined };
-  return describeKey(file, undefined, claims, defaultAlg, () => publicMembers(loadPem(text)), examine);
 }
 
 /** Labels a refusal lists at most, so a file of thousands of blocks gets a short reason. */
