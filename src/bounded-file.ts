@@ -75,11 +75,6 @@ function settled(bytes: Buffer, length: number, before: Stats, after: Stats): Bo
   return { ok: true, bytes: bytes.subarray(0, length), stats: before };
 }
 
-/** How many bytes to ask for: one more than the file claims, so a file that grew is noticed. */
-function capacity(stats: Stats): number {
-  return stats.size + 1;
-}
-
 /**
  * Reads `path` as described above. Throws the filesystem error when `path` cannot be opened or read (`ENOENT`,
  * `EACCES`, `ELOOP` for a link under `noFollow`, `EMFILE`…); every other outcome is a {@link BoundedRead}.
@@ -90,7 +85,8 @@ export async function readBoundedFile(path: string, maxBytes: number = MAX_FILE_
     const before = await handle.stat();
     const problem = openedProblem(before, maxBytes);
     if (problem !== undefined) return problem;
-    const buffer = Buffer.alloc(capacity(before));
+    // One byte more than the file claims, so that a file that grew is noticed.
+    const buffer = Buffer.alloc(before.size + 1);
     let length = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
@@ -110,7 +106,7 @@ export function readBoundedFileSync(path: string, maxBytes: number = MAX_FILE_BY
     const before = fstatSync(fd);
     const problem = openedProblem(before, maxBytes);
     if (problem !== undefined) return problem;
-    const buffer = Buffer.alloc(capacity(before));
+    const buffer = Buffer.alloc(before.size + 1);
     let length = 0;
     for (;;) {
       const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
