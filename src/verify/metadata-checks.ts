@@ -4,6 +4,7 @@
  *
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3.3
  */
+import { isDeepStrictEqual } from 'node:util';
 import { METADATA_SCHEMA } from '../metadata/metadata.js';
 import { finding, type Finding } from '../rules/finding.js';
 import { ISSUER_RULES } from '../rules/issuer.js';
@@ -63,25 +64,16 @@ async function jwksUriFindings(session: Session, jwksUri: unknown, jwks: ServedK
   } catch {
     return fail(`${jwksUri} did not answer JSON`);
   }
-  if (jwks !== undefined && keySetFingerprint(served) !== keySetFingerprint(jwks.body)) {
+  if (jwks !== undefined && !isDeepStrictEqual(keysOf(served), keysOf(jwks.body))) {
     return fail(`${jwksUri} serves a different key set than ${jwks.url}`);
   }
   return [];
 }
 
-/** The keys of a set as sorted canonical JSON strings: equal for the same keys in any order or member order. */
-function keySetFingerprint(set: unknown): string {
-  const keys = isJsonObject(set) && Array.isArray(set.keys) ? set.keys : [];
-  return JSON.stringify(keys.map(canonicalJson).sort());
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (isJsonObject(value)) {
-    const members = Object.keys(value)
-      .sort()
-      .map((name) => `${JSON.stringify(name)}:${canonicalJson(value[name])}`);
-    return `{${members.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+/**
+ * The keys of a set as a `Set`, which `isDeepStrictEqual` compares as a multiset of deeply equal values: equal for
+ * the same keys in any order or member order.
+ */
+function keysOf(set: unknown): Set<unknown> {
+  return new Set(isJsonObject(set) && Array.isArray(set.keys) ? set.keys : []);
 }
