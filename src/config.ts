@@ -146,16 +146,9 @@ class SettingsReader {
       .split(',')
       .map((part) => part.trim())
       .filter((part) => part.length > 0)) {
-      let origin: string | undefined;
-      try {
-        const url = new URL(item);
-        if ((url.protocol === 'https:' || url.protocol === 'http:') && url.origin === item.replace(/\/$/, '')) {
-          origin = url.origin;
-        }
-      } catch {
-        origin = undefined;
-      }
-      if (origin === undefined) {
+      const url = URL.parse(item);
+      const origin = url !== null && (url.protocol === 'https:' || url.protocol === 'http:') ? url.origin : undefined;
+      if (origin !== item.replace(/\/$/, '')) {
         this.refuse(name, `"${item}" is not an origin such as https://app.example.com (scheme, host, port only)`);
       } else if (!origins.includes(origin)) {
         origins.push(origin);
