@@ -123,10 +123,7 @@ async function exportCommand(dir: string, values: Values, defaultAlg: KeyAlgorit
   const exported = exportPublic(await scanKeysDir(dir, defaultAlg), values.kid, format);
   const described = exported.keys.map((key) => `${key.kid} (${key.alg})`).join(', ');
   if (values.out === undefined) {
-    exported.text
-      .trimEnd()
-      .split('\n')
-      .forEach((line) => io.out(line));
+    io.out(exported.text.trimEnd());
   } else {
     try {
       await writeFile(values.out, exported.text, { mode: 0o644, flag: 'wx' });
