@@ -128,21 +128,18 @@ export const processIo: CommandIo = {
   err: (text) => writeLine(process.stderr, text),
 };
 
-/** The process streams {@link writeLine} has seen: watched for a closed pipe, and whether it is closed. */
-const watchedStreams = new Map<NodeJS.WriteStream, { closed: boolean }>();
+/** The process streams {@link writeLine} has seen, each watched for a closed pipe: whether it is closed. */
+const closedStreams = new Map<NodeJS.WriteStream, boolean>();
 
 function writeLine(stream: NodeJS.WriteStream, text: string): void {
-  let state = watchedStreams.get(stream);
-  if (state === undefined) {
-    const watched = { closed: false };
-    state = watched;
-    watchedStreams.set(stream, watched);
+  if (!closedStreams.has(stream)) {
+    closedStreams.set(stream, false);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
-      watched.closed = true;
+      closedStreams.set(stream, true);
     });
   }
-  if (!state.closed) stream.write(`${text}\n`);
+  if (closedStreams.get(stream) === false) stream.write(`${text}\n`);
 }
 
 /**
