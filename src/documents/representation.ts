@@ -38,10 +38,6 @@ export interface DocumentAnswer {
   readonly notModified: boolean;
 }
 
-function representationOf(body: Buffer, answer: DocumentAnswer): Representation {
-  return { body, ...answer, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"` };
-}
-
 /**
  * The current state of one operation's document. {@link PublishedDocument.rebuild} is called when the handler's
  * data changed (its source is the one change detector, so every call publishes); a build that fails validation is
@@ -93,7 +89,9 @@ export class PublishedDocument {
       this.#reject(problems);
       return;
     }
-    const representation = representationOf(Buffer.from(JSON.stringify(value)), this.#answer);
+    const body = Buffer.from(JSON.stringify(value));
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    const representation: Representation = { body, ...this.#answer, etag };
     this.#state = { ok: true, representation };
     this.#emit({ kind: 'published', operationId: this.operationId, etag: representation.etag, bytes: representation.body.length });
   }
