@@ -132,22 +132,20 @@ async function describeKey(
   examine: ExamineModulus,
 ): Promise<KeyEntry> {
   let members: PublicMembers | undefined;
+  let bits: number | undefined;
   try {
     if (claims.kid === undefined) throw new KeyInvalidError('no kid: a JWKS with several keys needs a kid on each key');
     members = load();
+    bits = typeof members.n === 'string' ? rsaModulusBits(members.n) : undefined;
     checkKeyOps(claims.keyOps);
     const jwk = await acceptJwk(candidateJwk(members, claims, defaultAlg), examine);
     if (jwk === undefined) {
-      const kid = shown(claims.kid);
-      const bits = typeof members.n === 'string' ? rsaModulusBits(members.n) : undefined;
-      return { ...refusedFile(file, 'RSA modulus check not finished yet'), index, kid, bits, undecided: true };
+      return { ...refusedFile(file, 'RSA modulus check not finished yet'), index, kid: shown(claims.kid), bits, undecided: true };
     }
-    const bits = rsaModulusBits(jwk.n);
     // Unreachable once the size rule passed; it narrows `bits` for the accepted entry.
     if (bits === undefined) throw new KeyInvalidError('RSA key without a modulus');
     return { file, index, kid: jwk.kid, alg: jwk.alg, bits, status: 'accepted', jwk };
   } catch (error) {
-    const bits = typeof members?.n === 'string' ? rsaModulusBits(members.n) : undefined;
     const alg = claims.alg !== undefined ? shown(claims.alg) : members?.kty === 'RSA' ? defaultAlg : undefined;
     return {
       file,
