@@ -15,7 +15,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { SuccessBody } from '../../generated/operations.js';
 import type { KeyAlgorithm } from '../config.js';
 import { KeyInvalidError } from '../errors.js';
-import { describeFinding, type Finding } from '../rules/finding.js';
+import { describeFinding } from '../rules/finding.js';
 import { jwkFindingsAsync } from '../rules/jwks.js';
 import type { ExamineModulus } from './modulus-checks.js';
 
@@ -94,11 +94,7 @@ export function candidateJwk(members: PublicMembers, claims: KeyClaims, defaultA
 export async function acceptJwk(candidate: CandidateJwk, examine: ExamineModulus): Promise<AcceptedJwk | undefined> {
   const findings = await jwkFindingsAsync(candidate, '', examine);
   if (findings === undefined) return undefined;
-  if (findings.length > 0) throw new KeyInvalidError(findings.map(refusalReason).join('; '));
+  if (findings.length > 0) throw new KeyInvalidError(findings.map((found) => `${describeFinding(found)} (${found.rule})`).join('; '));
   // The rules passed: a printable kid, kty "RSA", use "sig", an allowed alg, valid RSA n and e.
   return candidate as AcceptedJwk;
-}
-
-function refusalReason(found: Finding): string {
-  return `${describeFinding(found)} (${found.rule})`;
 }
