@@ -2,7 +2,7 @@
  * The service's error classes. Each has a stable `code` from the closed {@link ErrorCode} union, so callers
  * branch on `code` (or `instanceof`), never on message text. Errors with an HTTP `status` are rendered to clients
  * as the contract's `ApiErrorResponse` by the one error renderer (`src/http/errors.ts`); the others stop the boot
- * or a CLI with their message.
+ * or a CLI with their message. A system error's code is read by {@link errorCode}.
  */
 
 /** Every code an error of this service can carry. */
@@ -230,4 +230,13 @@ export class ListenError extends ServiceError {
  */
 export class UnreachableError extends ServiceError {
   readonly code = 'ERR_UNREACHABLE';
+}
+
+/**
+ * The `code` of a Node or OpenSSL error (`ENOENT`, `ERR_OSSL_UNSUPPORTED`), or `undefined`. Refusal reasons
+ * carry codes, not messages: some messages quote their input, which may be a private key.
+ */
+export function errorCode(error: unknown): string | undefined {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' && /^[A-Z0-9_]+$/.test(code) ? code : undefined;
 }

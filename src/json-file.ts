@@ -5,6 +5,7 @@
  * the file, never a hang or unbounded memory.
  */
 import { readBoundedFileSync } from './bounded-file.js';
+import { errorCode } from './errors.js';
 
 /** A plain JSON object (not an array, not null). */
 export function isJsonObject(value: unknown): value is Readonly<Record<string, unknown>> {
@@ -30,7 +31,7 @@ export function readJsonObjectFile(file: string, expected: string): JsonObjectFi
     if (!read.ok) return { ok: false, problem: `${file} ${read.reason}` };
     bytes = read.bytes;
   } catch (cause) {
-    return { ok: false, problem: `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}` };
+    return { ok: false, problem: `cannot read ${file}: ${errorCode(cause) ?? String(cause)}` };
   }
   let parsed: unknown;
   // Editors on Windows save UTF-8 with a byte order mark, which JSON.parse refuses.

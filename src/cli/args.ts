@@ -6,7 +6,7 @@
  * @see https://nodejs.org/api/util.html#utilparseargsconfig
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../errors.js';
+import { errorCode, UsageError } from '../errors.js';
 
 /** The option declarations of a command, as `parseArgs` takes them. */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
@@ -31,7 +31,7 @@ export function parseCommandLine<const O extends CommandOptions>(argv: readonly 
   try {
     return parseArgs<StrictConfig<O>>({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    const unknown = hasCode(error, 'ERR_PARSE_ARGS_UNKNOWN_OPTION') ? unknownOption(argv, options) : undefined;
+    const unknown = errorCode(error) === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownOption(argv, options) : undefined;
     // parseArgs' own text for an unknown option adds advice on positionals that starts a quote it never closes.
     const message = unknown === undefined ? (error instanceof Error ? error.message : String(error)) : `unknown option '${unknown}'`;
     throw new UsageError(message.split('\n').join(' '), { cause: error });
@@ -71,8 +71,4 @@ function optionTokens(argv: readonly string[], options: CommandOptions): Array<{
 /** How the first option of `argv` that `options` does not declare was written, e.g. `--colour` or `-x`. */
 function unknownOption(argv: readonly string[], options: CommandOptions): string | undefined {
   return optionTokens(argv, options).find((token) => !Object.hasOwn(options, token.name))?.rawName;
-}
-
-function hasCode(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }

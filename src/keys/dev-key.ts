@@ -7,8 +7,7 @@
 import { join } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
 import { projectRoot } from '../contract/spec.js';
-import { KeysDirError } from '../errors.js';
-import { errorCode } from './key-errors.js';
+import { errorCode, KeysDirError } from '../errors.js';
 import { describeFsError, scanKeysDir } from './key-dir.js';
 import type { KeySet } from './key-set.js';
 import { newKid, writeNewKey, type NewKey } from './new-key.js';

@@ -12,7 +12,7 @@ import { constants } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, sep } from 'node:path';
 import { fileKind, isType, sameVersion, type FileVersion } from '../bounded-file.js';
-import { errorCode } from './key-errors.js';
+import { errorCode } from '../errors.js';
 import { KEY_FILE_EXTENSIONS } from './key-names.js';
 import { pathStat, type PathStat, type StatMany } from './stat-worker.js';
 

@@ -10,14 +10,13 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { extname, parse as parsePath } from 'node:path';
 import type { KeyAlgorithm } from '../config.js';
-import { KeyInvalidError } from '../errors.js';
+import { errorCode, KeyInvalidError } from '../errors.js';
 import { isJsonObject, jsonSyntaxProblem } from '../json-file.js';
 import { printable, quote } from '../rules/finding.js';
 import { rsaModulusBits } from '../rules/rsa-key.js';
 import { isValidKid } from '../rules/kid.js';
 import { jsonShapeProblem } from './json-shape.js';
 import { rsaKeyContainer, type KeyContainer } from './key-container.js';
-import { errorCode } from './key-errors.js';
 import { KEY_FILE_EXTENSIONS } from './key-names.js';
 import { examineWithoutDeadline, type ExamineModulus } from './modulus-checks.js';
 import { looksLikePem, pemBlocks } from './pem.js';

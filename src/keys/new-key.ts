@@ -12,8 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KeyAlgorithm } from '../config.js';
 import { MAX_RSA_BITS, MIN_RSA_BITS } from '../rules/rsa-key.js';
-import { KeyInvalidError } from '../errors.js';
-import { errorCode } from './key-errors.js';
+import { errorCode, KeyInvalidError } from '../errors.js';
 import { scanKeysDir } from './key-dir.js';
 
 /** Kids `generate` accepts: they become file names, so no separators, and no leading '.' (hidden files are ignored). */

@@ -15,6 +15,7 @@ import type { Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { FileVersion } from '../bounded-file.js';
+import { errorCode } from '../errors.js';
 
 /** What `lstat` told of one path: its type bits and version, or the error code. */
 export type PathStat = { readonly error: string } | (FileVersion & { readonly error?: undefined; readonly mode: number });
@@ -31,11 +32,7 @@ export function pathStat(
 
 /** Through libuv's thread pool, every request at once. */
 export const lstatAsync: StatMany = (paths) =>
-  Promise.all(
-    paths.map((path) =>
-      lstat(path).then(pathStat, (error: NodeJS.ErrnoException) => ({ error: typeof error.code === 'string' ? error.code : 'EIO' })),
-    ),
-  );
+  Promise.all(paths.map((path) => lstat(path).then(pathStat, (error: unknown) => ({ error: errorCode(error) ?? 'EIO' }))));
 
 /**
  * Lists shorter than this are `lstat`ed through the thread pool. Measured on this project's 2-core machine: a
